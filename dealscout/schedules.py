@@ -1,0 +1,46 @@
+"""Every django-q2 schedule of the service, declared in one place.
+
+``ensure_schedules`` creates or updates them by name, so running it twice (or after
+every ``migrate``) changes nothing, and a changed interval here reaches production on
+the next deploy without anyone touching the admin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    name: str
+    func: str
+    schedule_type: str  # a django_q Schedule.TYPE value
+    minutes: int | None = None
+
+
+SCHEDULES = [
+    ScheduleSpec(name="dispatch-due-searches", func="searches.tasks.dispatch_due", schedule_type="I", minutes=1),
+    ScheduleSpec(name="deliver-due-alerts", func="alerts.tasks.deliver_due", schedule_type="I", minutes=1),
+    ScheduleSpec(name="purge-expired-data", func="accounts.tasks.purge_expired", schedule_type="D"),
+]
+
+
+def ensure_schedules() -> list[str]:
+    from django_q.models import Schedule
+
+    names = []
+    for spec in SCHEDULES:
+        defaults: dict[str, Any] = {"func": spec.func, "schedule_type": spec.schedule_type, "repeats": -1}
+        if spec.minutes is not None:
+            defaults["minutes"] = spec.minutes
+        Schedule.objects.update_or_create(name=spec.name, defaults=defaults)
+        names.append(spec.name)
+    return names
+
+
+def ensure_schedules_after_migrate(sender: Any, **kwargs: Any) -> None:
+    # post_migrate fires once per app; act only once, after django_q's tables exist.
+    if getattr(sender, "label", None) != "django_q":
+        return
+    ensure_schedules()

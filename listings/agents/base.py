@@ -1,0 +1,127 @@
+"""The interface every marketplace agent implements.
+
+An agent turns a ``ScoutQuery`` into an HTTP request, and a response body into
+``ListingData``. ``parse`` is a pure function of bytes and URL: no database, no
+network, so it can be tested on captured pages and benchmarked in isolation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+
+
+class ParseError(Exception):
+    """The page is not one this agent understands (markup changed, truncated, garbage)."""
+
+
+class BlockedPage(ParseError):
+    """The site answered with a bot challenge or a login wall instead of results."""
+
+
+@dataclass(frozen=True)
+class ScoutQuery:
+    """What one fetch asks a marketplace: the query plus the filters it applies server-side.
+
+    Searches that share a ScoutQuery share one fetch per round (see searches.dispatch).
+    """
+
+    marketplace_id: int
+    text: str
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    currency: str = ""
+    condition: str = ""
+
+    def key(self) -> str:
+        payload = json.dumps(
+            [self.marketplace_id, self.text, str(self.min_price or ""), str(self.max_price or ""), self.currency, self.condition]
+        )
+        return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()[:16]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["min_price"] = None if self.min_price is None else str(self.min_price)
+        data["max_price"] = None if self.max_price is None else str(self.max_price)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ScoutQuery:
+        return cls(
+            marketplace_id=int(data["marketplace_id"]),
+            text=data["text"],
+            min_price=None if data.get("min_price") in (None, "") else Decimal(data["min_price"]),
+            max_price=None if data.get("max_price") in (None, "") else Decimal(data["max_price"]),
+            currency=data.get("currency") or "",
+            condition=data.get("condition") or "",
+        )
+
+
+@dataclass
+class ListingData:
+    """One listing as an agent read it, normalized (see listings.normalize)."""
+
+    external_id: str
+    url: str
+    title: str
+    price: Decimal | None
+    currency: str
+    condition: str = "unknown"
+    location: str = ""
+    image_url: str = ""
+    seller: str = ""
+    posted_at: datetime | None = None
+    shipping: Decimal | None = None
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-friendly dict: prices as strings, datetimes in ISO 8601."""
+        data = asdict(self)
+        for key in ("price", "shipping"):
+            data[key] = None if data[key] is None else str(data[key])
+        data["posted_at"] = self.posted_at.isoformat() if self.posted_at else None
+        data.pop("raw")
+        return data
+
+
+@dataclass(frozen=True)
+class ParseContext:
+    """What a parser may know besides the bytes: where they came from and the site's defaults."""
+
+    url: str
+    default_currency: str = "USD"
+    config: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class ParseResult:
+    listings: list[ListingData]
+    # True when the page itself says there are no results. An empty list without this
+    # flag means the parser found nothing it recognised: a parse error, not "no deals".
+    no_results: bool = False
+
+
+@dataclass(frozen=True)
+class FetchRequest:
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+class Agent:
+    """Base class; subclasses set ``name`` and implement ``build_request`` and ``parse``."""
+
+    name: ClassVar[str] = ""
+    # Which ScoutQuery filters the site applies itself; the dispatcher groups searches
+    # by these, and ignores the others (they are applied by each search's matching).
+    server_side_filters: ClassVar[frozenset[str]] = frozenset()
+
+    def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
+        raise NotImplementedError
+
+    def parse(self, body: bytes, ctx: ParseContext) -> ParseResult:
+        raise NotImplementedError

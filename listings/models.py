@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Condition(models.TextChoices):
+    NEW = "new", "New"
+    USED = "used", "Used"
+    REFURBISHED = "refurbished", "Refurbished"
+    FOR_PARTS = "for_parts", "For parts"
+    UNKNOWN = "unknown", "Unknown"
+
+
+class Marketplace(models.Model):
+    """A site we read, and how politely: its agent, its rate limit, its settings."""
+
+    slug = models.SlugField(max_length=50, unique=True)
+    name = models.CharField(max_length=100)
+    agent = models.CharField(max_length=30, help_text="Name of the agent that reads this site (listings.agents).")
+    base_url = models.URLField()
+    enabled = models.BooleanField(default=True)
+    requests_per_minute = models.PositiveIntegerField(default=10)
+    default_currency = models.CharField(max_length=3, default="USD")
+    allow_private_network = models.BooleanField(
+        default=False, help_text="Allow fetching loopback/private addresses. Only for the sandbox and tests."
+    )
+    config = models.JSONField(default=dict, blank=True, help_text="Agent settings (region, category, paths).")
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(requests_per_minute__gte=1), name="marketplace_rpm_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Listing(models.Model):
+    """One item on one marketplace, as last seen."""
+
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE, related_name="listings")
+    external_id = models.CharField(max_length=200)
+    url = models.URLField(max_length=1000)
+    title = models.CharField(max_length=500)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    condition = models.CharField(max_length=20, choices=Condition.choices, default=Condition.UNKNOWN)
+    location = models.CharField(max_length=200, blank=True)
+    image_url = models.URLField(max_length=1000, blank=True)
+    seller = models.CharField(max_length=200, blank=True)
+    shipping = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    posted_at = models.DateTimeField(null=True, blank=True)
+    first_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    is_active = models.BooleanField(default=True)
+    raw = models.JSONField(default=dict, blank=True, help_text="What the agent read, for debugging parsers.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["marketplace", "external_id"], name="listing_unique_per_marketplace"),
+            models.CheckConstraint(condition=Q(price__isnull=True) | Q(price__gte=0), name="listing_price_non_negative"),
+            models.CheckConstraint(condition=Q(shipping__isnull=True) | Q(shipping__gte=0), name="listing_shipping_non_negative"),
+        ]
+        indexes = [
+            # purge_expired: inactive listings not seen for the retention period.
+            models.Index(fields=["is_active", "last_seen_at"], name="listing_active_seen_idx"),
+            # dashboard and API: newest sightings first.
+            models.Index(fields=["-first_seen_at"], name="listing_first_seen_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PriceObservation(models.Model):
+    """A price a listing had at a time: one row per change, the first sighting included."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="price_history")
+    price = models.DecimalField(max_digits=12, decimal_places=2)
+    currency = models.CharField(max_length=3)
+    observed_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="priceobservation_price_non_negative"),
+        ]
+        indexes = [
+            # listing detail: its price history in order.
+            models.Index(fields=["listing", "observed_at"], name="priceobs_listing_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.price} {self.currency} at {self.observed_at:%Y-%m-%d %H:%M}"
+
+
+class ScrapeRun(models.Model):
+    """One fetch of one query on one marketplace, and what came of it."""
+
+    class Status(models.TextChoices):
+        OK = "ok", "OK"
+        EMPTY = "empty", "Empty (valid page, no results)"
+        BLOCKED = "blocked", "Blocked"
+        RATE_LIMITED = "rate_limited", "Rate limited"
+        HTTP_ERROR = "http_error", "HTTP error"
+        TIMEOUT = "timeout", "Timeout"
+        PARSE_ERROR = "parse_error", "Parse error"
+        SKIPPED = "skipped", "Skipped"
+
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE, related_name="scrape_runs")
+    query = models.CharField(max_length=500, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices)
+    http_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    duration_ms = models.PositiveIntegerField(default=0)
+    listings_found = models.PositiveIntegerField(default=0)
+    listings_created = models.PositiveIntegerField(default=0)
+    listings_updated = models.PositiveIntegerField(default=0)
+    price_changes = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        indexes = [
+            # scrape health: last runs per marketplace.
+            models.Index(fields=["marketplace", "-started_at"], name="scraperun_mkt_started_idx"),
+            # failures in the last hour; purge by age.
+            models.Index(fields=["started_at", "status"], name="scraperun_started_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.marketplace_id} {self.status} at {self.started_at:%Y-%m-%d %H:%M}"

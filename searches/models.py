@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+MIN_INTERVAL_MINUTES = 5
+
+
+class Search(models.Model):
+    """What a person wants, and how often to look for it."""
+
+    class ConditionFilter(models.TextChoices):
+        ANY = "any", "Any"
+        NEW = "new", "New"
+        USED = "used", "Used"
+        REFURBISHED = "refurbished", "Refurbished"
+        FOR_PARTS = "for_parts", "For parts"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="searches")
+    name = models.CharField(max_length=120)
+    query = models.CharField(max_length=300, help_text="Words that must all appear in the title.")
+    excluded_terms = models.JSONField(default=list, blank=True, help_text="Words that must not appear.")
+    min_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    max_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3, default="USD")
+    condition = models.CharField(max_length=20, choices=ConditionFilter.choices, default=ConditionFilter.ANY)
+    location = models.CharField(max_length=200, blank=True)
+    radius_km = models.PositiveIntegerField(null=True, blank=True)
+    marketplaces = models.ManyToManyField("listings.Marketplace", related_name="searches")
+    interval_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(MIN_INTERVAL_MINUTES)])
+    is_active = models.BooleanField(default=True)
+    next_run_at = models.DateTimeField(default=timezone.now)
+    last_run_at = models.DateTimeField(null=True, blank=True)
+    alert_on_new = models.BooleanField(default=True)
+    alert_on_price_drop = models.BooleanField(default=True)
+    price_drop_percent = models.DecimalField(
+        max_digits=5,
+        decimal_places=2,
+        default=Decimal("5.00"),
+        help_text="A drop of at least this much below the last alerted price makes a price-drop alert.",
+    )
+    min_deal_score = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, help_text="Alert only on deals at least this good."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "searches"
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_price__isnull=True) | Q(max_price__isnull=True) | Q(min_price__lte=F("max_price")),
+                name="search_min_price_lte_max_price",
+            ),
+            models.CheckConstraint(condition=Q(min_price__isnull=True) | Q(min_price__gte=0), name="search_min_price_non_negative"),
+            models.CheckConstraint(condition=Q(max_price__isnull=True) | Q(max_price__gte=0), name="search_max_price_non_negative"),
+            models.CheckConstraint(condition=Q(interval_minutes__gte=MIN_INTERVAL_MINUTES), name="search_interval_at_least_5_minutes"),
+            models.CheckConstraint(
+                condition=Q(price_drop_percent__gt=0) & Q(price_drop_percent__lt=100), name="search_price_drop_percent_range"
+            ),
+        ]
+        indexes = [
+            # dispatch_due: active searches whose next run has come.
+            models.Index(fields=["next_run_at"], name="search_due_idx", condition=Q(is_active=True)),
+            # API: the owner's searches, newest first.
+            models.Index(fields=["owner", "-created_at"], name="search_owner_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Match(models.Model):
+    """A listing that satisfied a search, with its deal score and the owner's verdict."""
+
+    search = models.ForeignKey(Search, on_delete=models.CASCADE, related_name="matches")
+    listing = models.ForeignKey("listings.Listing", on_delete=models.CASCADE, related_name="matches")
+    matched_at = models.DateTimeField(default=timezone.now)
+    deal_score = models.DecimalField(
+        max_digits=6, decimal_places=2, null=True, blank=True, help_text="Percent below market value; empty without enough comparables."
+    )
+    score_explanation = models.CharField(max_length=300, blank=True)
+    saved = models.BooleanField(default=False)
+    dismissed = models.BooleanField(default=False)
+    # The price a price drop is measured from: the price when matched, then the price
+    # of the last price-drop alert. Measuring from it (not from the last price seen)
+    # is the hysteresis that keeps a price wobbling near a threshold from re-alerting.
+    reference_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "matches"
+        constraints = [
+            models.UniqueConstraint(fields=["search", "listing"], name="match_unique_per_search_listing"),
+        ]
+        indexes = [
+            # API: a search's matches, newest first.
+            models.Index(fields=["search", "-matched_at"], name="match_search_idx"),
+            # purge_expired: listings kept because someone saved them.
+            models.Index(fields=["listing"], name="match_saved_idx", condition=Q(saved=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"search {self.search_id} / listing {self.listing_id}"

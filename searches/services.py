@@ -1,0 +1,184 @@
+"""The scouting loop: claim due searches, scout each distinct query once, match, alert."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from alerts.services import AlertEvent, alerts_notify
+from listings.agents import ScoutQuery, get_agent
+from listings.models import Listing
+from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
+from searches import matching, scoring
+from searches.models import Match, Search
+
+logger = logging.getLogger(__name__)
+
+COMPARABLES_WINDOW = timedelta(days=30)
+CLAIM_BATCH = 5000
+
+
+@dataclass
+class DispatchResult:
+    claimed: int
+    groups: dict[ScoutQuery, list[int]]
+
+
+def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> ScoutQuery:
+    """The ScoutQuery a search needs on one marketplace: only server-side filters count."""
+    filters = get_agent(agent_name).server_side_filters
+    return ScoutQuery(
+        marketplace_id=marketplace_id,
+        text=matching.normalized_query(search.query),
+        min_price=search.min_price if "min_price" in filters else None,
+        max_price=search.max_price if "max_price" in filters else None,
+        currency=search.currency if "currency" in filters else "",
+        condition=search.condition if "condition" in filters and search.condition != "any" else "",
+    )
+
+
+def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Search]:
+    """Claim the due searches and move their next run on, in one transaction.
+
+    ``skip_locked`` makes a second dispatcher on PostgreSQL pass over rows the first
+    has locked instead of waiting for them; once the first commits, the rows are no
+    longer due. On SQLite, IMMEDIATE transactions serialize the two dispatchers.
+    """
+    with transaction.atomic():
+        due = list(
+            Search.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(is_active=True, next_run_at__lte=now, owner__is_active=True)
+            .order_by("next_run_at")
+            .only("id", "interval_minutes")[:limit]
+        )
+        by_interval: dict[int, list[int]] = defaultdict(list)
+        for search in due:
+            by_interval[search.interval_minutes].append(search.pk)
+        for interval, ids in by_interval.items():
+            Search.objects.filter(pk__in=ids).update(next_run_at=now + timedelta(minutes=interval), last_run_at=now)
+    return due
+
+
+def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
+    groups: dict[ScoutQuery, list[int]] = defaultdict(list)
+    searches = Search.objects.filter(pk__in=search_ids).prefetch_related("marketplaces")
+    for search in searches:
+        for marketplace in search.marketplaces.all():
+            if marketplace.enabled:
+                groups[scout_query_for(search, marketplace.pk, marketplace.agent)].append(search.pk)
+    return dict(groups)
+
+
+def dispatch_due(*, now: datetime | None = None) -> DispatchResult:
+    """Claim due searches and queue one ``scout`` task per distinct ScoutQuery."""
+    from django_q.tasks import async_task
+
+    now = now or timezone.now()
+    claimed = searches_claim_due(now=now)
+    groups = group_by_scout_query([search.pk for search in claimed])
+
+    def queue() -> None:
+        for query, ids in groups.items():
+            async_task("searches.tasks.scout", query.to_dict(), ids, task_name=f"scout:{query.key()}", group="scout")
+
+    transaction.on_commit(queue)
+    logger.info("dispatch_finished", extra={"claimed": len(claimed), "scouts_queued": len(groups)})
+    return DispatchResult(claimed=len(claimed), groups=groups)
+
+
+@dataclass
+class ScoutGroupResult:
+    outcome: ScoutOutcome
+    new_matches: list[Match] = field(default_factory=list)
+    events: list[AlertEvent] = field(default_factory=list)
+
+
+def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupResult:
+    """Scout one query, then let each search of the group match what was found."""
+    outcome = marketplace_scout(query=query)
+    result = ScoutGroupResult(outcome=outcome)
+    if not outcome.ok or not outcome.upsert.listings:
+        return result
+    searches = Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner")
+    with transaction.atomic():
+        for search in searches:
+            matches, events = search_apply_scout(search=search, upsert=outcome.upsert)
+            result.new_matches.extend(matches)
+            result.events.extend(events)
+        alerts_notify(events=result.events)
+    return result
+
+
+def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Match], list[AlertEvent]]:
+    """Match a scout's listings against one search; return new matches and alert events."""
+    rules = matching.rules_for(search)
+    candidates = [
+        listing
+        for listing in upsert.listings
+        if matching.listing_matches(rules, title=listing.title, price=listing.price, currency=listing.currency, condition=listing.condition)
+    ]
+    if not candidates:
+        return [], []
+    existing = {match.listing_id: match for match in Match.objects.filter(search=search, listing__in=candidates)}
+    fresh = [listing for listing in candidates if listing.pk not in existing]
+    events: list[AlertEvent] = []
+
+    new_matches: list[Match] = []
+    if fresh:
+        market = scoring.market_value(_comparable_prices(search, extra=fresh))
+        for listing in fresh:
+            score = scoring.deal_score(listing.price, market, listing.currency)
+            new_matches.append(
+                Match(
+                    search=search,
+                    listing=listing,
+                    deal_score=score.score if score else None,
+                    score_explanation=score.explanation if score else "",
+                    reference_price=listing.price,
+                )
+            )
+        Match.objects.bulk_create(new_matches, ignore_conflicts=True)
+        if search.alert_on_new:
+            for match in new_matches:
+                if search.min_deal_score is None or (match.deal_score is not None and match.deal_score >= search.min_deal_score):
+                    events.append(AlertEvent.new_listing(search=search, listing=match.listing))
+
+    if search.alert_on_price_drop:
+        events.extend(_price_drop_events(search, upsert, existing))
+    return new_matches, events
+
+
+def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int, Match]) -> list[AlertEvent]:
+    changed = {change.listing_id: change for change in upsert.price_changes}
+    listings = {listing.pk: listing for listing in upsert.listings}
+    events = []
+    to_update = []
+    factor = 1 - search.price_drop_percent / Decimal(100)
+    for listing_id, match in existing.items():
+        change = changed.get(listing_id)
+        if change is None or match.dismissed or match.reference_price is None:
+            continue
+        if change.new_price <= (match.reference_price * factor).quantize(Decimal("0.01")):
+            match.reference_price = change.new_price
+            to_update.append(match)
+            events.append(AlertEvent.price_drop(search=search, listing=listings[listing_id]))
+    Match.objects.bulk_update(to_update, ["reference_price"])
+    return events
+
+
+def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
+    since = timezone.now() - COMPARABLES_WINDOW
+    known = Listing.objects.filter(
+        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False
+    ).values_list("id", "price")
+    prices = dict(known)
+    for listing in extra:
+        if listing.currency == search.currency and listing.price is not None:
+            prices[listing.pk] = listing.price
+    return list(prices.values())

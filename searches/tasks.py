@@ -1,0 +1,17 @@
+"""django-q2 entry points for the scouting loop: thin callers of services."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from listings.agents import ScoutQuery
+from searches import services
+
+
+def dispatch_due() -> int:
+    return services.dispatch_due().claimed
+
+
+def scout(query: dict[str, Any], search_ids: list[int]) -> str:
+    result = services.scout_group_run(query=ScoutQuery.from_dict(query), search_ids=search_ids)
+    return result.outcome.run.status
