@@ -25,7 +25,8 @@ demo: $(STAMP)
 	@$(PY) manage.py demo
 
 demo-check: $(STAMP)
-	@$(PY) manage.py demo --check --timeout 300
+	@rm -f var/demo-check.sqlite3*
+	@DATABASE_URL=sqlite:///$(CURDIR)/var/demo-check.sqlite3 $(PY) manage.py demo --check --timeout 300
 
 test: $(STAMP)
 	@$(PY) -m pytest $(PYTEST_ARGS)

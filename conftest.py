@@ -47,8 +47,10 @@ def sandbox_marketplace(db, sandbox_server: str):  # noqa: ANN001
 
 
 @pytest.fixture(autouse=True)
-def _email_backend(settings) -> None:  # noqa: ANN001
+def _fast_test_settings(settings) -> None:  # noqa: ANN001
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    # The real hasher costs ~0.3 s a password by design; tests create hundreds of users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,0 +1,72 @@
+"""Matching rules: keywords, exclusions, price bounds at their edges, condition, currency."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from searches.matching import MatchRules, listing_matches, normalized_query, split_query
+
+
+def rules(**overrides: object) -> MatchRules:
+    base = {
+        "required": ("fujifilm", "x100v"),
+        "excluded": (),
+        "min_price": None,
+        "max_price": None,
+        "currency": "USD",
+        "condition": "any",
+    }
+    base.update(overrides)
+    return MatchRules(**base)  # type: ignore[arg-type]
+
+
+def matches(
+    r: MatchRules, title: str = "Fujifilm X100V silver", price: str | None = "800", currency: str = "USD", condition: str = "used"
+) -> bool:
+    return listing_matches(r, title=title, price=None if price is None else Decimal(price), currency=currency, condition=condition)
+
+
+def test_all_required_words_must_appear_in_any_case_and_order() -> None:
+    assert matches(rules(), title="x100v by FUJIFILM, boxed")
+    assert not matches(rules(), title="Fujifilm X100F silver")
+
+
+def test_words_match_whole_tokens_not_substrings() -> None:
+    assert not matches(rules(required=("switch",)), title="Switcheroo board game")
+
+
+def test_minus_words_in_the_query_are_exclusions() -> None:
+    required, excluded = split_query("nintendo switch -broken -Parts")
+    assert required == ["nintendo", "switch"]
+    assert excluded == ["broken", "parts"]
+    assert normalized_query("Nintendo  SWITCH -broken") == "nintendo switch"
+
+
+def test_an_excluded_word_rejects_the_listing() -> None:
+    r = rules(excluded=("broken",))
+    assert not matches(r, title="Fujifilm X100V - broken screen")
+    assert matches(r, title="Fujifilm X100V mint")
+
+
+@pytest.mark.parametrize(
+    ("price", "expected"),
+    [("499.99", False), ("500.00", True), ("900.00", True), ("900.01", False)],
+)
+def test_price_bounds_are_inclusive(price: str, expected: bool) -> None:
+    assert matches(rules(min_price=Decimal("500"), max_price=Decimal("900")), price=price) is expected
+
+
+def test_a_listing_without_price_fails_a_price_bound_but_passes_without_one() -> None:
+    assert not matches(rules(max_price=Decimal("900")), price=None)
+    assert matches(rules(), price=None)
+
+
+def test_another_currency_cannot_satisfy_a_price_bound() -> None:
+    assert not matches(rules(max_price=Decimal("900")), price="500", currency="GBP")
+
+
+def test_condition_filter() -> None:
+    assert matches(rules(condition="used"), condition="used")
+    assert not matches(rules(condition="new"), condition="used")
