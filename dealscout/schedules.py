@@ -43,4 +43,8 @@ def ensure_schedules_after_migrate(sender: Any, **kwargs: Any) -> None:
     # post_migrate fires once per app; act only once, after django_q's tables exist.
     if getattr(sender, "label", None) != "django_q":
         return
+    from django.core.management import call_command
+
     ensure_schedules()
+    # The database cache (embedded default) needs its table; a no-op with Redis.
+    call_command("createcachetable", database=kwargs.get("using", "default"), verbosity=0)

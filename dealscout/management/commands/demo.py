@@ -32,7 +32,6 @@ class Command(BaseCommand):
 
         say(f"==> Preparing the database ({database})")
         call_command("migrate", verbosity=0, interactive=False)
-        call_command("createcachetable", verbosity=0)
         say("==> Creating demo data: two logins, the sandbox marketplace, three saved searches")
         demo.demo_data_create(sandbox_url=shop_url)
 
