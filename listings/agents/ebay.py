@@ -144,7 +144,7 @@ def _listing(item: Any, ctx: ParseContext) -> ListingData | None:
         shipping, _ = _money(options[0].get("shippingCost"))
     location = item.get("itemLocation") if isinstance(item.get("itemLocation"), dict) else {}
     place = ", ".join(str(location[key]) for key in ("city", "stateOrProvince", "country") if location.get(key))
-    if not place:
+    if not location.get("city") and not location.get("stateOrProvince"):
         place = ", ".join(str(location[key]) for key in ("postalCode", "country") if location.get(key))
     seller = item.get("seller") if isinstance(item.get("seller"), dict) else {}
     image = item.get("image") if isinstance(item.get("image"), dict) else {}

@@ -25,7 +25,7 @@ from listings.normalize import Money, canonical_url, clean_title, normalize_cond
 _PRICE_FIELDS = ("g_price", "price", "ebay_currentprice", "ebay_buyitnowprice", "g_sale_price")
 _PRICE_IN_TEXT = re.compile(
     r"(?:US\$|CA\$|C\$|A\$|AU\$|NZ\$|R\$|[$£€¥₹])\s?\d[\d,. ]*\d?"
-    r"|\d[\d,. ]*\d?\s?(?:€|kr|zł|EUR|USD|GBP|SEK|NOK|DKK|CHF|PLN)\b",
+    r"|\d[\d,. ]*\d?\s?(?:€|kr|zł|EUR|USD|GBP|SEK|NOK|DKK|CHF|PLN)(?!\w)",
 )
 _TAGS = re.compile(r"<[^>]+>")
 
