@@ -97,9 +97,9 @@ def _walk(node: Any) -> Iterator[dict[str, Any]]:
         current = stack.pop()
         if isinstance(current, dict):
             yield current
-            stack.extend(value for value in current.values() if isinstance(value, dict | list))
+            stack.extend(reversed([value for value in current.values() if isinstance(value, dict | list)]))
         elif isinstance(current, list):
-            stack.extend(value for value in current if isinstance(value, dict | list))
+            stack.extend(reversed([value for value in current if isinstance(value, dict | list)]))
 
 
 def _dig(node: Any, *path: str) -> Any:
