@@ -62,6 +62,7 @@ _AMBIGUOUS = {
 }
 _ISO = re.compile(r"^[A-Z]{3}$")
 _RANGE = re.compile(r"\s(?:to|-|–|bis|à)\s", re.I)
+_SIMPLE_PRICE = re.compile(r"^(?P<sign>[$£€])\s?(?P<number>\d{1,3}(?:,\d{3})*(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?)$")
 _FREE = re.compile(r"^\s*(free|gratis|gratuit|kostenlos|umsonst|0)\s*[!.]?\s*$", re.I)
 
 
@@ -124,6 +125,10 @@ def parse_price(text: str | None, *, default_currency: str) -> Money:
         return Money(None, default)
     if _FREE.match(text):
         return Money(Decimal("0.00"), default)
+    simple = _SIMPLE_PRICE.match(text)
+    if simple:  # "£68.90", "$1,299.99": most prices on a results page, read without price-parser
+        amount = to_decimal(simple["number"].replace(",", ""))
+        return Money(amount, currency_code(simple["sign"], default=default))
     parts = _RANGE.split(text, maxsplit=1)
     low = Price.fromstring(parts[0])
     high = Price.fromstring(parts[1]) if len(parts) > 1 else None
@@ -265,7 +270,13 @@ def parse_timestamp(value: object) -> datetime | None:
 
 def canonical_url(url: str, base: str = "") -> str:
     """An absolute URL without tracking parameters or fragment, so one listing has one URL."""
-    absolute = urljoin(base, url.strip()) if base else url.strip()
+    url = url.strip()
+    if "?" not in url and "#" not in url and url.startswith(("http://", "https://")):
+        # Fast path (most listing links on a results page): nothing to strip or resolve.
+        scheme, _, rest = url.partition("://")
+        host, slash, path = rest.partition("/")
+        return f"{scheme.lower()}://{host.lower()}{slash}{path}"
+    absolute = urljoin(base, url) if base else url
     parts = urlsplit(absolute)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
     netloc = parts.netloc.lower()

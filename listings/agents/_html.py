@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 
 import lxml.etree
 import lxml.html
@@ -66,6 +67,17 @@ def raise_if_blocked(body: bytes) -> None:
             raise BlockedPage(f"the site answered with a bot challenge ({marker.decode(errors='replace')!r})")
 
 
+_local = threading.local()
+
+
+def _parser(encoding: str) -> lxml.html.HTMLParser:
+    """One parser per encoding and thread: building one costs more than parsing a small page."""
+    parsers = _local.__dict__.setdefault("parsers", {})
+    if encoding not in parsers:
+        parsers[encoding] = lxml.html.HTMLParser(encoding=encoding)
+    return parsers[encoding]
+
+
 def parse_html(body: bytes, *, encoding: str = "") -> lxml.html.HtmlElement:
     """An lxml document, or ParseError for an empty or unreadable body.
 
@@ -74,7 +86,7 @@ def parse_html(body: bytes, *, encoding: str = "") -> lxml.html.HtmlElement:
     """
     if not body or not body.strip():
         raise ParseError("empty page")
-    parser = lxml.html.HTMLParser(encoding=sniff_encoding(body, encoding))
+    parser = _parser(sniff_encoding(body, encoding))
     try:
         document = lxml.html.document_fromstring(body, parser=parser)
     except (lxml.etree.ParserError, ValueError) as exc:

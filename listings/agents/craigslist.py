@@ -41,8 +41,7 @@ _OLD_ROWS = XPath(f"//li[{_cls('result-row')}]")
 _LD_RESULTS = XPath("//script[@id='ld_searchpage_results']/text()")
 _NO_RESULTS = XPath(f"//*[{_cls('cl-no-results')} or {_cls('noresults')} or {_cls('no-results')}]")
 _RESULTS_CONTAINER = XPath(f"//*[{_cls('cl-static-search-results')} or {_cls('rows')} or @id='search-results']")
-_A_HREF = XPath(".//a/@href")
-_DIV = {name: XPath(f".//*[{_cls(name)}]") for name in ("title", "price", "location", "result-title", "result-price", "result-hood")}
+_DIV = {name: XPath(f".//*[{_cls(name)}]") for name in ("result-title", "result-price", "result-hood")}
 _OLD_DATE = XPath(f".//time[{_cls('result-date')}]/@datetime")
 _OLD_IMAGES = XPath(f".//a[{_cls('result-image')}]/@data-ids")
 
@@ -122,20 +121,28 @@ def _ld_for(title: str, position: int, ld_items: list[dict[str, Any]] | None) ->
 def _from_static_row(
     row: lxml.html.HtmlElement, position: int, ld_items: list[dict[str, Any]] | None, ctx: ParseContext
 ) -> ListingData | None:
-    hrefs = _A_HREF(row)
-    href = hrefs[0] if hrefs else ""
+    # One pass over the row's few elements: cheaper than an XPath query per field.
+    href = ""
+    texts: dict[str, str] = {}
+    for element in row.iter("a", "div"):
+        if element.tag == "a":
+            href = href or element.get("href", "")
+            continue
+        css = element.get("class")
+        if css in ("title", "price", "location") and css not in texts:
+            # Leaf divs: their own text, whitespace folded (the page is prettified).
+            texts[css] = " ".join((element.text or "").split()) if not len(element) else text_of(element)
     match = _POST_ID.search(href)
-    titles = _DIV["title"](row)
-    title = clean_title(row.get("title") or text_of(titles[0] if titles else None))
+    title = clean_title(row.get("title") or texts.get("title", ""))
     if match is None or not title:
         return None
-    prices = _DIV["price"](row)
-    locations = _DIV["location"](row)
     ld = _ld_for(title, position, ld_items)
     offer = ld.get("offers") if isinstance(ld.get("offers"), dict) else {}
     currency = str(offer.get("priceCurrency") or "").upper()
-    money = parse_price(text_of(prices[0]) if prices else "", default_currency=currency or ctx.default_currency)
-    price = money.amount if money.amount is not None else to_decimal(offer.get("price"))
+    price = to_decimal(offer.get("price"))  # the JSON-LD's plain number, when the row has one
+    if price is None or not currency:
+        money = parse_price(texts.get("price", ""), default_currency=currency or ctx.default_currency)
+        price, currency = (money.amount if price is None else price), currency or money.currency
     place = offer.get("availableAtOrFrom") if isinstance(offer.get("availableAtOrFrom"), dict) else {}
     images = ld.get("image") or []
     image = images[0] if isinstance(images, list) and images else (images if isinstance(images, str) else "")
@@ -145,8 +152,8 @@ def _from_static_row(
         url=canonical_url(href, ctx.url),
         title=title,
         price=price,
-        currency=currency or money.currency,
-        location=text_of(locations[0] if locations else None),
+        currency=currency,
+        location=texts.get("location", ""),
         image_url=canonical_url(image, ctx.url) if image else "",
         raw={"markup": "cl-static", "latitude": geo.get("latitude"), "longitude": geo.get("longitude")},
     )

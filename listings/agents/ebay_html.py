@@ -38,22 +38,7 @@ _ITEMS = XPath(f"//li[{_cls('s-item')}]")
 _RESULTS_CONTAINER = XPath(f"//ul[{_cls('srp-results')}] | //*[{_cls('srp-river-results')}] | //*[@id='srp-river-results']")
 _NULL_SEARCH = XPath(f"//*[{_cls('srp-save-null-search')}] | //*[{_cls('srp-save-null-search__heading')}]")
 
-_ITEM_LINK = XPath(f".//a[{_cls('s-item__link')}]/@href")
-_ITEM_TITLE = XPath(f".//*[{_cls('s-item__title')}]")
-_ITEM_PRICE = XPath(f".//*[{_cls('s-item__price')}]")
-_ITEM_SUBTITLE = XPath(f".//*[{_cls('s-item__subtitle')}]")
-_ITEM_LOCATION = XPath(f".//*[{_cls('s-item__location')}]")
-_ITEM_SHIPPING = XPath(f".//*[{_cls('s-item__shipping')}]")
-_ITEM_IMAGE = XPath(f".//img[{_cls('s-item__image-img')}]")
-_ITEM_SELLER = XPath(f".//*[{_cls('s-item__seller-info-text')}]")
 
-_CARD_LINK = XPath(".//a[contains(@href, '/itm/')]/@href")
-_CARD_TITLE = XPath(f".//*[{_cls('s-card__title')}]")
-_CARD_PRICE = XPath(f".//*[{_cls('s-card__price')}]")
-_CARD_SUBTITLE = XPath(f".//*[{_cls('s-card__subtitle')}]")
-_CARD_IMAGE = XPath(f".//img[{_cls('s-card__image')}]")
-_CARD_PRIMARY_ROWS = XPath(f".//*[{_cls('su-card-container__attributes__primary')}]//*[{_cls('s-card__attribute-row')}]")
-_CARD_SECONDARY_SPANS = XPath(f".//*[{_cls('su-card-container__attributes__secondary')}]//span")
 # Text inside titles that is a badge or a screen-reader hint, not the title.
 _TITLE_NOISE = XPath(f".//*[{_cls('LIGHT_HIGHLIGHT')} or {_cls('clipped')} or {_cls('s-item__title--tagblock')}]")
 
@@ -148,52 +133,93 @@ def _shipping(text: str, ctx: ParseContext) -> Any:
     return parse_price(text, default_currency=ctx.default_currency).amount
 
 
+_ITEM_FIELDS = {
+    "s-item__title": "title",
+    "s-item__price": "price",
+    "s-item__subtitle": "subtitle",
+    "s-item__location": "location",
+    "s-item__shipping": "shipping",
+    "s-item__image-img": "image",
+    "s-item__seller-info-text": "seller",
+}
+
+
 def _from_item(item: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | None:
-    links = _ITEM_LINK(item)
-    href = links[0] if links else ""
+    # One pass over the row, first element of each class wins (see _from_card for why).
+    href = ""
+    found: dict[str, lxml.html.HtmlElement] = {}
+    for element in item.iter("a", "div", "span", "h3", "img"):
+        css = element.get("class")
+        if not css:
+            continue
+        classes = css.split()
+        if element.tag == "a" and not href and "s-item__link" in classes:
+            href = element.get("href", "")
+            continue
+        for css_class in classes:
+            field = _ITEM_FIELDS.get(css_class)
+            if field is not None and field not in found:
+                found[field] = element
     external_id = _item_id(href)
     if external_id is None or external_id in _PLACEHOLDER_IDS:
         return None
-    titles = _ITEM_TITLE(item)
-    title = _title(titles[0] if titles else None)
+    title = _title(found.get("title"))
     if not title or title.lower().startswith("shop on ebay"):
         return None
-    prices = _ITEM_PRICE(item)
-    money = parse_price(text_of(prices[0]) if prices else "", default_currency=ctx.default_currency)
-    subtitles = _ITEM_SUBTITLE(item)
-    locations = _ITEM_LOCATION(item)
-    shipping = _ITEM_SHIPPING(item)
-    images = _ITEM_IMAGE(item)
-    sellers = _ITEM_SELLER(item)
+    price_text = text_of(found.get("price"))
+    money = parse_price(price_text, default_currency=ctx.default_currency)
     return ListingData(
         external_id=external_id,
         url=_item_url(href, ctx),
         title=title,
         price=money.amount,
         currency=money.currency,
-        condition=normalize_condition(text_of(subtitles[0]) if subtitles else ""),
-        location=_strip_from(text_of(locations[0]) if locations else ""),
-        image_url=_image(images[0] if images else None, ctx),
-        seller=(text_of(sellers[0]).split(" (")[0] if sellers else ""),
-        shipping=_shipping(text_of(shipping[0]) if shipping else "", ctx),
-        raw={"markup": "s-item", "price_text": text_of(prices[0]) if prices else "", "price_high": _str(money.high)},
+        condition=normalize_condition(text_of(found.get("subtitle"))),
+        location=_strip_from(text_of(found.get("location"))),
+        image_url=_image(found.get("image"), ctx),
+        seller=text_of(found.get("seller")).split(" (")[0],
+        shipping=_shipping(text_of(found.get("shipping")), ctx),
+        raw={"markup": "s-item", "price_text": price_text, "price_high": _str(money.high)},
     )
 
 
 def _from_card(card: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | None:
     external_id = card.get("data-listingid", "").strip()
-    links = _CARD_LINK(card)
-    href = links[0] if links else ""
-    if not external_id.isdigit() or external_id in _PLACEHOLDER_IDS or not href:
+    if not external_id.isdigit() or external_id in _PLACEHOLDER_IDS:
         return None
-    titles = _CARD_TITLE(card)
-    title = _title(titles[0] if titles else None)
-    if not title or title.lower().startswith("shop on ebay"):
+    # One pass over the card's elements, dispatching on class: a handful of XPath
+    # queries per card cost several times more than the whole page's parse.
+    href = ""
+    title_element = subtitle_element = image_element = None
+    prices: list[lxml.html.HtmlElement] = []
+    primary_rows: list[lxml.html.HtmlElement] = []
+    secondary_rows: list[lxml.html.HtmlElement] = []
+    for element in card.iter("a", "div", "span", "img"):
+        if element.tag == "a" and not href and "/itm/" in element.get("href", ""):
+            href = element.get("href", "")
+        css = element.get("class")
+        if not css:
+            continue
+        classes = css.split()
+        if "s-card__title" in classes:
+            title_element = title_element if title_element is not None else element
+        elif "s-card__price" in classes:
+            prices.append(element)
+        elif "s-card__subtitle" in classes:
+            subtitle_element = subtitle_element if subtitle_element is not None else element
+        elif "s-card__image" in classes and element.tag == "img":
+            image_element = image_element if image_element is not None else element
+        elif "s-card__attribute-row" in classes:
+            parent = element.getparent()
+            in_secondary = parent is not None and "attributes__secondary" in (parent.get("class") or "")
+            (secondary_rows if in_secondary else primary_rows).append(element)
+    title = _title(title_element)
+    if not href or not title or title.lower().startswith("shop on ebay"):
         return None
-    price_text = " ".join(text_of(node) for node in _CARD_PRICE(card))
+    price_text = " ".join(text_of(node) for node in prices)
     money = parse_price(price_text, default_currency=ctx.default_currency)
     location = shipping_text = ""
-    for row in _CARD_PRIMARY_ROWS(card):
+    for row in primary_rows:
         text = text_of(row)
         lowered = text.lower()
         if not shipping_text and any(word in lowered for word in _SHIPPING_WORDS):
@@ -201,22 +227,20 @@ def _from_card(card: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | 
         elif not location and (lowered.startswith("from ") or lowered.startswith("located in ")):
             location = _strip_from(text)
     seller = ""
-    for span in _CARD_SECONDARY_SPANS(card):
+    for span in (span for row in secondary_rows for span in row.iter("span")):
         text = text_of(span)
         if text and not _FEEDBACK.match(text):
             seller = text
             break
-    subtitles = _CARD_SUBTITLE(card)
-    images = _CARD_IMAGE(card)
     return ListingData(
         external_id=external_id,
         url=_item_url(href, ctx),
         title=title,
         price=money.amount,
         currency=money.currency,
-        condition=normalize_condition(text_of(subtitles[0]) if subtitles else ""),
+        condition=normalize_condition(text_of(subtitle_element)),
         location=location,
-        image_url=_image(images[0] if images else None, ctx),
+        image_url=_image(image_element, ctx),
         seller=seller,
         shipping=_shipping(shipping_text, ctx),
         raw={"markup": "s-card", "price_text": price_text, "price_high": _str(money.high)},

@@ -22,11 +22,12 @@ from urllib.parse import quote
 from listings.agents import register
 from listings.agents._html import raise_if_blocked
 from listings.agents.base import Agent, BlockedPage, FetchRequest, ListingData, ParseContext, ParseError, ParseResult, ScoutQuery
-from listings.normalize import canonical_url, clean_title, normalize_condition, parse_price, parse_timestamp, to_decimal
+from listings.normalize import canonical_url, clean_title, currency_code, normalize_condition, parse_price, parse_timestamp, to_decimal
 
 _JSON_SCRIPT = re.compile(rb"<script[^>]*\btype=[\"']application/json[\"'][^>]*>(.*?)</script>", re.S | re.I)
 _LOGIN_WALL = (b'id="login_form"', b"/login/?next=", b"You must log in to continue")
 _NO_RESULTS_TYPES = {"MarketplaceSearchFeedNoResults"}
+_SIGN = re.compile(r"^[^\d]*")
 
 
 @register
@@ -126,10 +127,12 @@ def _listing(node: dict[str, Any], ctx: ParseContext) -> ListingData | None:
     price_node = node.get("listing_price") if isinstance(node.get("listing_price"), dict) else {}
     formatted = price_node.get("formatted_amount") or price_node.get("formatted_amount_zeros_stripped") or ""
     currency = str(price_node.get("currency") or "").upper()
-    money = parse_price(formatted, default_currency=currency or ctx.default_currency)
     amount = to_decimal(price_node.get("amount"))
-    if amount is None:
-        amount = money.amount
+    if amount is None:  # only the displayed text: read it whole
+        money = parse_price(formatted, default_currency=currency or ctx.default_currency)
+        amount, currency = money.amount, currency or money.currency
+    elif not currency:  # "$50" beside "50.00": the sign is all we need from the text
+        currency = currency_code(_SIGN.match(formatted).group().strip(), default=ctx.default_currency)
     geocode = _dig(node, "location", "reverse_geocode") or {}
     location = ", ".join(part for part in (geocode.get("city"), geocode.get("state")) if part) if isinstance(geocode, dict) else ""
     location = location or str(_dig(node, "location_text", "text") or "")
@@ -145,7 +148,7 @@ def _listing(node: dict[str, Any], ctx: ParseContext) -> ListingData | None:
         url=canonical_url(f"{base.rstrip('/')}/marketplace/item/{external_id}/"),
         title=title,
         price=amount,
-        currency=currency or money.currency,
+        currency=currency,
         condition=normalize_condition(condition),
         location=location,
         image_url=image,

@@ -43,12 +43,14 @@ class JsonLdAgent(Agent):
         blocks = _jsonld_blocks(document)
         listings: dict[str, ListingData] = {}
         saw_item_list = False
+        products = 0
         for block in blocks:
             for node in _walk(block):
                 types = _types(node)
                 if "ItemList" in types:
                     saw_item_list = True
                 if "Product" in types:
+                    products += 1
                     listing = _listing_from_product(node, ctx)
                     if listing is not None:
                         listings.setdefault(listing.external_id, listing)
@@ -63,6 +65,8 @@ class JsonLdAgent(Agent):
             if malformed:
                 raise ParseError(str(malformed[0]))
             raise ParseError("no schema.org ItemList or Product with an offer in the page's JSON-LD, microdata or OpenGraph tags")
+        if products and not listings:
+            raise ParseError(f"{products} schema.org Products but none with a name, an offer and a URL")
         return ParseResult(listings=list(listings.values()), no_results=saw_item_list and not listings)
 
 
