@@ -8,6 +8,7 @@ module adds what it leaves to us: which ISO 4217 code a sign means on this page,
 
 from __future__ import annotations
 
+import hashlib
 import html
 import re
 from dataclasses import dataclass
@@ -281,3 +282,23 @@ def canonical_url(url: str, base: str = "") -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING_PARAMS.match(k)]
     netloc = parts.netloc.lower()
     return urlunsplit((parts.scheme.lower(), netloc, parts.path, urlencode(query), ""))
+
+
+_WORD = re.compile(r"\w+", re.UNICODE)
+_THOUSANDS = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
+
+
+def dedupe_key(*, title: str, price: Decimal | None, currency: str) -> str:
+    """A key shared by the copies of one item cross-posted on several marketplaces.
+
+    The title's distinct words (case folded, order ignored, punctuation dropped), the
+    price and the currency. Seller and location are left out on purpose: each site
+    spells them differently. Without a price there is no key, because a title alone
+    ("iPhone 12 64GB") is shared by too many different items.
+    """
+    if price is None or not title:
+        return ""
+    folded = _THOUSANDS.sub("", title.casefold())  # "1,100" and "1100" are one word
+    words = " ".join(sorted(set(_WORD.findall(folded))))
+    payload = f"{words}|{price.quantize(_CENT)}|{currency.upper()}"
+    return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()

@@ -16,11 +16,12 @@ from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.normalize import dedupe_key
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
-_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw"]
+_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key"]
 
 
 @dataclass
@@ -111,6 +112,7 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.shipping = data.shipping
     listing.posted_at = listing.posted_at or data.posted_at
     listing.raw = data.raw
+    listing.dedupe_key = dedupe_key(title=listing.title, price=data.price, currency=data.currency)
     listing.last_seen_at = seen_at
     listing.is_active = True
 

@@ -112,3 +112,13 @@ def test_canonical_url_drops_tracking_parameters_and_fragment_and_resolves_relat
 
 def test_titles_decode_entities_and_fold_whitespace() -> None:
     assert clean_title("  Lamy&nbsp;2000 &amp;\n  case\t") == "Lamy 2000 & case"
+
+
+def test_dedupe_key_ignores_case_punctuation_word_order_and_thousands_separators() -> None:
+    from listings.normalize import dedupe_key
+
+    key = dedupe_key(title="Fuji X100V silver - $1,100", price=Decimal("1100"), currency="usd")
+    assert key == dedupe_key(title="FUJI silver, x100v $1100", price=Decimal("1100.00"), currency="USD")
+    assert key != dedupe_key(title="Fuji X100V silver - $1,100", price=Decimal("1099"), currency="USD")
+    assert key != dedupe_key(title="Fuji X100V black", price=Decimal("1100"), currency="USD")
+    assert dedupe_key(title="Fuji X100V", price=None, currency="USD") == ""
