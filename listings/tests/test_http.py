@@ -227,3 +227,24 @@ def test_a_failed_probe_opens_the_breaker_for_another_cool_down(client: PoliteCl
         client.get(site.url_for("/search"))
     assert error.value.status == "skipped"
     assert paths(site).count("/search") == 4
+
+
+class BrokenCache:
+    """A cache whose server is down: every call raises, as django-redis does."""
+
+    def __getattr__(self, name: str) -> Any:
+        def fail(*args: Any, **kwargs: Any) -> Any:
+            raise ConnectionError("Redis is down")
+
+        return fail
+
+
+def test_a_broken_cache_degrades_to_a_local_rate_limit_and_the_fetch_still_works(site: Any, db: None, caplog: Any) -> None:
+    site.expect_request("/search").respond_with_data("ok")
+    sleeps = SleepRecorder()
+    policy = SitePolicy(slug="nocache", requests_per_minute=60, base_url=site.url_for("/"), allow_private_network=True)
+    client = PoliteClient(policy, sleep=sleeps, cache=BrokenCache())
+    assert client.get(site.url_for("/search")).body == b"ok"
+    assert client.get(site.url_for("/search")).body == b"ok"
+    assert "scout_cache_unavailable" in caplog.text
+    assert any(wait > 0.5 for wait in sleeps.waits)  # still one request a second, counted in this process

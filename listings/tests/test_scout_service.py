@@ -202,3 +202,11 @@ def test_ebay_without_credentials_is_skipped_with_a_clear_reason(make_marketplac
     settings.EBAY_CLIENT_ID = settings.EBAY_CLIENT_SECRET = ""
     run = scout(make_marketplace("ebay"))
     assert run.status == "skipped" and "EBAY_CLIENT_ID" in run.error
+
+
+def test_the_sandbox_marketplace_is_read_end_to_end(sandbox_marketplace: Any, clean_cache: None) -> None:
+    from listings.sandbox import catalogue
+
+    run = marketplace_scout(query=ScoutQuery(marketplace_id=sandbox_marketplace.pk, text="camera")).run
+    assert (run.status, run.http_status) == ("ok", 200)
+    assert run.listings_found == len(catalogue.search(0, "camera")) > 0
