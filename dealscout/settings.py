@@ -140,6 +140,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "dealscout_cache",
+            # Rate-limit slots and breaker state are cache rows: the default cap of 300
+            # entries would cull live ones under load.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 

@@ -182,10 +182,16 @@ class CircuitBreaker:
         self.slug = slug
         self.cache = cache or default_cache
         self.clock = clock
-        self.threshold = int(_setting("SCOUT_BREAKER_THRESHOLD", 5))
-        self.cooldown = float(_setting("SCOUT_BREAKER_COOLDOWN", 300.0))
         self.key = f"scout:breaker:{slug}"
         self.probe_key = f"scout:breaker:{slug}:probe"
+
+    @property
+    def threshold(self) -> int:
+        return int(_setting("SCOUT_BREAKER_THRESHOLD", 5))
+
+    @property
+    def cooldown(self) -> float:
+        return float(_setting("SCOUT_BREAKER_COOLDOWN", 300.0))
 
     def state(self) -> dict[str, float]:
         return _cache_call(None, self.cache.get, self.key) or {"failures": 0, "open_until": 0.0}
