@@ -405,7 +405,12 @@ class PoliteClient:
             try:
                 with self._open(method, current, headers=headers, data=data, auth=auth, timeout=timeout) as response:
                     if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
-                        current = urljoin(current, response.headers["Location"])
+                        target = urljoin(current, response.headers["Location"])
+                        if urlsplit(target).netloc != urlsplit(current).netloc:
+                            # Credentials are for the host we chose, never for the one it sends us to.
+                            headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
+                            auth = None
+                        current = target
                         if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                             method, data = "GET", None
                         continue

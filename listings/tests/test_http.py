@@ -248,3 +248,31 @@ def test_a_broken_cache_degrades_to_a_local_rate_limit_and_the_fetch_still_works
     assert client.get(site.url_for("/search")).body == b"ok"
     assert "scout_cache_unavailable" in caplog.text
     assert any(wait > 0.5 for wait in sleeps.waits)  # still one request a second, counted in this process
+
+
+def test_credentials_are_not_sent_to_the_host_a_redirect_points_at(site: Any, clean_cache: None) -> None:
+    import socket
+
+    from pytest_httpserver import HTTPServer
+
+    other = HTTPServer(host="127.0.0.1")
+    other.start()
+    try:
+        other.expect_request("/landing").respond_with_data("landed")
+        site.expect_request("/api").respond_with_data("", status=302, headers={"Location": other.url_for("/landing")})
+
+        def resolver(host: str, port: int, **kwargs: Any) -> list[Any]:
+            # DNS at the network edge: "127.0.0.1" plays a public host elsewhere.
+            if host == "127.0.0.1":
+                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
+            return socket.getaddrinfo(host, port, **kwargs)
+
+        policy = SitePolicy(slug="redir", requests_per_minute=6000, base_url=site.url_for("/"), allow_private_network=True)
+        client = PoliteClient(policy, sleep=SleepRecorder(), resolver=resolver)
+        response = client.get(site.url_for("/api"), headers={"Authorization": "Bearer secret-token", "X-Keep": "yes"})
+        assert response.body == b"landed"
+        landed = other.log[0][0]
+        assert "Authorization" not in landed.headers
+        assert landed.headers["X-Keep"] == "yes"
+    finally:
+        other.stop()
