@@ -74,25 +74,34 @@ def bare_parser(path: Path) -> tuple[str, Callable[[bytes], object]]:
     return "lxml.html", lxml.html.fromstring
 
 
-def best_time(function: Callable[[], object], min_time: float) -> float:
-    """Best of several rounds, each round long enough to measure (seconds per call)."""
+def _calls_for(function: Callable[[], object], min_time: float) -> int:
+    """How many calls make one round last about min_time / 5."""
     function()  # warm up
-    calls, elapsed = 1, 0.0
+    calls = 1
     while True:
         started = time.perf_counter()
         for _ in range(calls):
             function()
-        elapsed = time.perf_counter() - started
-        if elapsed >= min_time / 5:
-            break
+        if time.perf_counter() - started >= min_time / 5:
+            return calls
         calls *= 2
-    rounds = [elapsed / calls]
-    for _ in range(4):
-        started = time.perf_counter()
-        for _ in range(calls):
-            function()
-        rounds.append((time.perf_counter() - started) / calls)
-    return min(rounds)
+
+
+def side_by_side(first: Callable[[], object], second: Callable[[], object], min_time: float) -> tuple[float, float]:
+    """Seconds per call of each, best of 5 rounds, the rounds of the two interleaved.
+
+    Interleaving keeps the ratio honest on a shared machine: a burst of load from
+    elsewhere hits both sides instead of one.
+    """
+    counts = (_calls_for(first, min_time), _calls_for(second, min_time))
+    best = [float("inf"), float("inf")]
+    for _ in range(5):
+        for index, (function, calls) in enumerate(zip((first, second), counts, strict=True)):
+            started = time.perf_counter()
+            for _ in range(calls):
+                function()
+            best[index] = min(best[index], (time.perf_counter() - started) / calls)
+    return best[0], best[1]
 
 
 def main() -> None:
@@ -125,8 +134,7 @@ def main() -> None:
 
         bare_name, bare = bare_parser(path)
         items = run_agent()
-        agent_seconds = best_time(run_agent, args.min_time)
-        bare_seconds = best_time(lambda bare=bare, body=body: bare(body), args.min_time)
+        agent_seconds, bare_seconds = side_by_side(run_agent, lambda bare=bare, body=body: bare(body), args.min_time)
         ratio = agent_seconds / bare_seconds
         if relative.endswith("+padded"):
             padded.append(f"{agent_name} {ratio:.2f}x")
