@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from listings import http
-from listings.agents import ListingData, ParseContext, ParseError, ScoutQuery, get_agent
+from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
@@ -149,16 +149,14 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
             run.status = ScrapeRun.Status.OK
         else:
             body = response.body
-            parsed = agent.parse(
-                body,
-                ParseContext(
-                    url=response.url,
-                    default_currency=marketplace.default_currency,
-                    config=marketplace.config,
-                    encoding=response.encoding,
-                    fetched_at=run.started_at,
-                ),
+            context = ParseContext(
+                url=response.url,
+                default_currency=marketplace.default_currency,
+                config=marketplace.config,
+                encoding=response.encoding,
+                fetched_at=run.started_at,
             )
+            parsed = _parse_guarded(agent, body, context)
             if not parsed.listings and not parsed.no_results:
                 raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
             run.listings_found = len(parsed.listings)
@@ -201,6 +199,17 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
         },
     )
     return outcome
+
+
+def _parse_guarded(agent: Agent, body: bytes, context: ParseContext) -> ParseResult:
+    """Parse; an agent that crashes on an odd page is a parse error, not a dead worker."""
+    try:
+        return agent.parse(body, context)
+    except ParseError:
+        raise
+    except Exception as exc:
+        logger.exception("agent_crashed", extra={"agent": agent.name, "url": context.url})
+        raise ParseError(f"the {agent.name} agent failed on this page: {type(exc).__name__}: {exc}") from exc
 
 
 def _fetch_authenticated(agent: Agent, client: http.PoliteClient, request: FetchRequest, config: dict[str, Any]) -> http.FetchResponse:

@@ -210,3 +210,17 @@ def test_the_sandbox_marketplace_is_read_end_to_end(sandbox_marketplace: Any, cl
     run = marketplace_scout(query=ScoutQuery(marketplace_id=sandbox_marketplace.pk, text="camera")).run
     assert (run.status, run.http_status) == ("ok", 200)
     assert run.listings_found == len(catalogue.search(0, "camera")) > 0
+
+
+def test_an_agent_that_crashes_on_a_page_gives_a_parse_error_run(make_marketplace: Any, site: Any, monkeypatch: Any) -> None:
+    from listings.agents.rss import RssAgent
+
+    def crash(self: Any, body: bytes, ctx: Any) -> Any:
+        raise TypeError("'NoneType' object is not subscriptable")
+
+    monkeypatch.setattr(RssAgent, "parse", crash)  # stands for a bug in an agent, not the service under test
+    site.expect_request("/feed.xml").respond_with_data(capture("rss/ours_rss_2026-11.xml"))
+    run = scout(make_marketplace("rss"))
+    assert run.status == "parse_error"
+    assert "TypeError" in run.error and "<rss" in run.error
+    assert Listing.objects.count() == 0
