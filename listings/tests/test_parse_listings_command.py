@@ -39,7 +39,7 @@ def test_every_capture_parses_with_its_agent(path) -> None:  # noqa: ANN001
         assert rows == [] and "no results" in err
         return
     assert rows, err
-    assert f"{len(rows)} listings" in err
+    assert f"{len(rows)} listing" in err
     for row in rows:
         assert row["title"] and row["url"].startswith("http") and len(row["currency"]) == 3
         assert row["price"] is None or float(row["price"]) >= 0

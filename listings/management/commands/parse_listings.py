@@ -49,4 +49,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"{listing.title[:70]:<70}  {price:>10} {listing.currency:<3}  {listing.url}")
             else:
                 self.stdout.write(json.dumps(listing.to_json(), ensure_ascii=False))
-        self.stderr.write(f"{len(result.listings)} listings" + (" (the page says: no results)" if result.no_results else ""))
+        count = len(result.listings)
+        summary = f"{count} listing{'' if count == 1 else 's'}"
+        self.stderr.write(summary + (" (the page says: no results)" if result.no_results else ""))
