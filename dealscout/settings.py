@@ -140,6 +140,9 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "dealscout_cache",
+            # Rate-limit slots and breaker state are cache rows: the default cap of 300
+            # entries would cull live ones under load.
+            "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
 
@@ -211,6 +214,18 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 SCOUT_USER_AGENT = env_str("SCOUT_USER_AGENT", f"DealScoutBot/{VERSION} (+{SITE_URL}/bot)")
 EBAY_CLIENT_ID = env_str("EBAY_CLIENT_ID", "")
 EBAY_CLIENT_SECRET = env_str("EBAY_CLIENT_SECRET", "")
+# The polite client (listings/http.py; docs/AGENTS.md explains each one).
+SCOUT_CONNECT_TIMEOUT = env_float("SCOUT_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=120)
+SCOUT_READ_TIMEOUT = env_float("SCOUT_READ_TIMEOUT", 20.0, minimum=0.1, maximum=300)
+SCOUT_MAX_BODY_BYTES = env_int("SCOUT_MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024)
+SCOUT_MAX_RETRIES = env_int("SCOUT_MAX_RETRIES", 2, minimum=0)
+SCOUT_BACKOFF_BASE = env_float("SCOUT_BACKOFF_BASE", 1.0, maximum=60)
+SCOUT_BACKOFF_MAX = env_float("SCOUT_BACKOFF_MAX", 30.0, maximum=600)
+SCOUT_MAX_RETRY_AFTER = env_float("SCOUT_MAX_RETRY_AFTER", 60.0, maximum=3600)
+SCOUT_MAX_RATE_WAIT = env_float("SCOUT_MAX_RATE_WAIT", 120.0, maximum=3600)
+SCOUT_BREAKER_THRESHOLD = env_int("SCOUT_BREAKER_THRESHOLD", 5, minimum=1)
+SCOUT_BREAKER_COOLDOWN = env_float("SCOUT_BREAKER_COOLDOWN", 300.0, minimum=1, maximum=86400)
+SCOUT_ROBOTS_TTL = env_int("SCOUT_ROBOTS_TTL", 3600, minimum=0)
 
 # --- Retention ------------------------------------------------------------------------
 LISTING_RETENTION_DAYS = env_int("LISTING_RETENTION_DAYS", 30, minimum=1)

@@ -1,34 +1,69 @@
 """The polite HTTP client every agent fetches through.
 
-One pooled ``requests.Session`` per marketplace, connect and read time-outs, an
-identifiable User-Agent, a cap on the body size, and a guard that refuses private,
-loopback and link-local addresses unless the marketplace row allows them.
+Per marketplace: one pooled ``requests.Session``; connect and read time-outs; an
+identifiable User-Agent (``SCOUT_USER_AGENT``); a cap on the body, counted after
+decompression so a gzip bomb stops at the cap; retries with exponential backoff and
+jitter on time-outs, connection errors and 5xx; ``Retry-After`` honoured on 429 and 503;
+a rate limit (``Marketplace.requests_per_minute``) shared by every worker process
+through the Django cache; robots.txt honoured and cached; ``ETag``/``Last-Modified``
+sent back as conditional requests; a circuit breaker whose state lives in the cache;
+and a guard that refuses private, loopback and link-local addresses, checked before
+every hop of a redirect chain.
+
+Every failure is a ``FetchError`` whose ``status`` is a ScrapeRun status, so the caller
+records what happened without interpreting exceptions.
+
+Waiting goes through ``sleep`` (module level, or passed to ``PoliteClient``) and time
+through ``clock``, so tests record the waits instead of sleeping through them.
 """
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
+import logging
+import random
 import socket
 import threading
-from dataclasses import dataclass
-from urllib.parse import urlsplit
+import time
+import urllib.robotparser
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import requests
 from django.conf import settings
+from django.core.cache import cache as default_cache
 
-CONNECT_TIMEOUT = 5.0
-READ_TIMEOUT = 20.0
-MAX_BODY_BYTES = 8 * 1024 * 1024
+logger = logging.getLogger(__name__)
+
 MAX_REDIRECTS = 5
+RETRY_STATUSES = {500, 502, 503, 504}
+REDIRECT_STATUSES = {301, 302, 303, 307, 308}
+
+
+def _setting(name: str, default: Any) -> Any:
+    return getattr(settings, name, default)
+
+
+def sleep(seconds: float) -> None:
+    """Every wait of the client goes through here (tests replace it with a recorder)."""
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 class FetchError(Exception):
     """A fetch that produced no usable body. ``status`` is a ScrapeRun status."""
 
-    def __init__(self, message: str, *, status: str, http_status: int | None = None) -> None:
+    def __init__(self, message: str, *, status: str, http_status: int | None = None, retryable: bool = False) -> None:
         super().__init__(message)
         self.status = status
         self.http_status = http_status
+        # A time-out or a refused connection: worth a retry, and a sign of a sick site.
+        self.retryable = retryable
 
 
 @dataclass
@@ -37,75 +72,478 @@ class FetchResponse:
     status_code: int
     body: bytes
     headers: dict[str, str]
+    encoding: str = ""
+    # 304: the page has not changed since the validators we sent; ``body`` is empty.
+    not_modified: bool = False
+    attempts: int = 1
 
 
-_sessions: dict[str, requests.Session] = {}
-_sessions_lock = threading.Lock()
+@dataclass(frozen=True)
+class SitePolicy:
+    """How politely one marketplace is read: what the client needs from its row."""
 
+    slug: str
+    requests_per_minute: int = 10
+    base_url: str = ""
+    allow_private_network: bool = False
+    obey_robots_txt: bool = True
 
-def session_for(marketplace_slug: str) -> requests.Session:
-    with _sessions_lock:
-        session = _sessions.get(marketplace_slug)
-        if session is None:
-            session = requests.Session()
-            session.headers["User-Agent"] = settings.SCOUT_USER_AGENT
-            session.max_redirects = MAX_REDIRECTS
-            _sessions[marketplace_slug] = session
-        return session
-
-
-def check_address_allowed(url: str, *, allow_private: bool) -> None:
-    """Refuse URLs whose host resolves to a private, loopback or link-local address."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise FetchError(f"refusing non-HTTP URL {url!r}", status="blocked")
-    if allow_private:
-        return
-    try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
-    except socket.gaierror as exc:
-        raise FetchError(f"cannot resolve {parts.hostname}: {exc}", status="http_error") from exc
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0])
-        if not address.is_global:
-            raise FetchError(f"refusing to fetch {parts.hostname}: it resolves to a non-public address", status="blocked")
-
-
-def fetch(
-    url: str,
-    *,
-    marketplace_slug: str,
-    params: dict[str, str] | None = None,
-    headers: dict[str, str] | None = None,
-    allow_private: bool = False,
-) -> FetchResponse:
-    check_address_allowed(url, allow_private=allow_private)
-    session = session_for(marketplace_slug)
-    try:
-        response = session.get(
-            url, params=params, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), stream=True, allow_redirects=True
+    @classmethod
+    def for_marketplace(cls, marketplace: Any, *, obey_robots_txt: bool = True) -> SitePolicy:
+        return cls(
+            slug=marketplace.slug,
+            requests_per_minute=max(int(marketplace.requests_per_minute), 1),
+            base_url=marketplace.base_url,
+            allow_private_network=bool(marketplace.allow_private_network),
+            obey_robots_txt=obey_robots_txt and bool((marketplace.config or {}).get("obey_robots_txt", True)),
         )
-    except requests.Timeout as exc:
-        raise FetchError(f"timed out: {exc}", status="timeout") from exc
-    except requests.RequestException as exc:
-        raise FetchError(f"request failed: {exc}", status="http_error") from exc
-    with response:
-        for hop in [*response.history, response]:
-            check_address_allowed(hop.url, allow_private=allow_private)
-        body = _read_capped(response)
-    if response.status_code == 429:
-        raise FetchError("rate limited (429)", status="rate_limited", http_status=429)
-    if response.status_code >= 400:
-        raise FetchError(f"HTTP {response.status_code}", status="http_error", http_status=response.status_code)
-    return FetchResponse(url=response.url, status_code=response.status_code, body=body, headers=dict(response.headers))
+
+
+def _cache_call(default: Any, function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a cache operation; when the cache is down, log it and go on with ``default``.
+
+    A broken Redis must not stop scouting: the rate limit falls back to this process
+    alone and the breaker stays closed, which is less polite but never silent.
+    """
+    try:
+        return function(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - any cache backend error means "cache unavailable"
+        logger.warning("scout_cache_unavailable", extra={"error": type(exc).__name__, "operation": getattr(function, "__name__", "")})
+        return default
+
+
+class SharedRateLimiter:
+    """At most ``requests_per_minute`` fetches per marketplace, across every process.
+
+    Time is cut into slots of ``60 / rpm`` seconds. A fetch claims the first free slot
+    from now on with the cache's atomic ``add`` (Redis ``SET NX``; an INSERT on the
+    primary key in the database cache) and waits for that slot's start. Two workers
+    can never claim the same slot, so ten workers make the traffic of one.
+    """
+
+    def __init__(
+        self,
+        slug: str,
+        requests_per_minute: int,
+        *,
+        cache: Any = None,
+        clock: Callable[[], float] = time.time,
+        sleep_fn: Callable[[float], None] | None = None,
+        max_wait: float | None = None,
+    ) -> None:
+        self.slug = slug
+        self.interval = 60.0 / max(requests_per_minute, 1)
+        self.cache = cache or default_cache
+        self.clock = clock
+        self.sleep = sleep_fn
+        self.max_wait = float(_setting("SCOUT_MAX_RATE_WAIT", 120.0)) if max_wait is None else max_wait
+        self._local_lock = threading.Lock()
+        self._local_next = 0.0
+
+    def acquire(self) -> float:
+        """Wait for this marketplace's next free slot; return how long it waited."""
+        now = self.clock()
+        slot = int(now // self.interval)
+        while True:
+            start = slot * self.interval
+            wait = max(start - now, 0.0)
+            if wait > self.max_wait:
+                raise FetchError(
+                    f"rate limit queue for {self.slug} is longer than {self.max_wait:.0f} s; try the next round",
+                    status="rate_limited",
+                )
+            key = f"scout:rate:{self.slug}:{self.interval:.3f}:{slot}"
+            claimed = _cache_call(None, self.cache.add, key, 1, timeout=int(wait + self.interval) + 60)
+            if claimed is None:
+                wait = self._acquire_locally(now)
+                break
+            if claimed:
+                break
+            slot += 1
+        (self.sleep or sleep)(wait)
+        return wait
+
+    def _acquire_locally(self, now: float) -> float:
+        with self._local_lock:
+            start = max(now, self._local_next)
+            self._local_next = start + self.interval
+        return start - now
+
+
+class CircuitBreaker:
+    """Skips a marketplace after repeated failures, for a cool-down, then tries once.
+
+    State (failure count, open-until time) lives in the cache so every worker sees
+    it. After the cool-down one worker wins the half-open probe (an atomic ``add``);
+    its success closes the breaker, its failure opens it for another cool-down.
+    """
+
+    def __init__(self, slug: str, *, cache: Any = None, clock: Callable[[], float] = time.time) -> None:
+        self.slug = slug
+        self.cache = cache or default_cache
+        self.clock = clock
+        self.key = f"scout:breaker:{slug}"
+        self.probe_key = f"scout:breaker:{slug}:probe"
+
+    @property
+    def threshold(self) -> int:
+        return int(_setting("SCOUT_BREAKER_THRESHOLD", 5))
+
+    @property
+    def cooldown(self) -> float:
+        return float(_setting("SCOUT_BREAKER_COOLDOWN", 300.0))
+
+    def state(self) -> dict[str, float]:
+        return _cache_call(None, self.cache.get, self.key) or {"failures": 0, "open_until": 0.0}
+
+    def allow(self) -> bool:
+        state = self.state()
+        open_until = float(state.get("open_until") or 0)
+        if not open_until:
+            return True
+        if self.clock() < open_until:
+            return False
+        # Half-open: one probe at a time, across every worker.
+        return bool(_cache_call(True, self.cache.add, self.probe_key, 1, timeout=int(self.cooldown) + 60))
+
+    def record_success(self) -> None:
+        if self.state().get("failures") or self.state().get("open_until"):
+            _cache_call(None, self.cache.delete_many, [self.key, self.probe_key])
+            logger.info("breaker_closed", extra={"marketplace": self.slug})
+
+    def record_failure(self) -> None:
+        state = self.state()
+        failures = int(state.get("failures") or 0) + 1
+        open_until = float(state.get("open_until") or 0)
+        if open_until or failures >= self.threshold:
+            self.open_for(self.cooldown, failures=failures)
+            return
+        _cache_call(None, self.cache.set, self.key, {"failures": failures, "open_until": 0.0}, timeout=int(self.cooldown * 10))
+
+    def open_for(self, seconds: float, *, failures: int | None = None) -> None:
+        until = self.clock() + seconds
+        state = {"failures": failures if failures is not None else int(self.state().get("failures") or 0), "open_until": until}
+        _cache_call(None, self.cache.set, self.key, state, timeout=int(seconds + self.cooldown * 10))
+        _cache_call(None, self.cache.delete, self.probe_key)
+        logger.warning("breaker_opened", extra={"marketplace": self.slug, "seconds": round(seconds, 1), "failures": state["failures"]})
+
+
+@dataclass
+class _Hop:
+    response: requests.Response
+    url: str
+
+
+@dataclass
+class PoliteClient:
+    """The HTTP client of one marketplace. Get one with ``client_for(marketplace)``."""
+
+    policy: SitePolicy
+    sleep: Callable[[float], None] | None = None
+    clock: Callable[[], float] = time.time
+    cache: Any = None
+    resolver: Callable[..., list[Any]] = socket.getaddrinfo
+    session: requests.Session = field(init=False)
+    limiter: SharedRateLimiter = field(init=False)
+    breaker: CircuitBreaker = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.cache = self.cache or default_cache
+        self.session = requests.Session()
+        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.session.headers["User-Agent"] = settings.SCOUT_USER_AGENT
+        self.session.headers["Accept-Encoding"] = "gzip, deflate"
+        self.session.trust_env = False  # proxies from the environment would bypass the address guard
+        self.limiter = SharedRateLimiter(
+            self.policy.slug, self.policy.requests_per_minute, cache=self.cache, clock=self.clock, sleep_fn=self._sleep
+        )
+        self.breaker = CircuitBreaker(self.policy.slug, cache=self.cache, clock=self.clock)
+
+    # --- public -----------------------------------------------------------------------
+
+    def get(self, url: str, *, params: dict[str, str] | None = None, headers: dict[str, str] | None = None) -> FetchResponse:
+        """GET politely: breaker, robots.txt, rate limit, retries, validators, caps."""
+        full_url = _with_params(url, params)
+        if not self.breaker.allow():
+            raise FetchError(f"circuit breaker open for {self.policy.slug}: skipped until the cool-down ends", status="skipped")
+        if self.policy.obey_robots_txt and not self.robots_allowed(full_url):
+            raise FetchError(f"robots.txt of {urlsplit(full_url).netloc} disallows {urlsplit(full_url).path}", status="blocked")
+        validators_key = f"scout:validators:{self.policy.slug}:{hashlib.sha256(full_url.encode()).hexdigest()[:24]}"
+        validators = _cache_call(None, self.cache.get, validators_key) or {}
+        request_headers = dict(headers or {})
+        if validators.get("etag"):
+            request_headers["If-None-Match"] = validators["etag"]
+        if validators.get("last_modified"):
+            request_headers["If-Modified-Since"] = validators["last_modified"]
+        response = self._request_with_retries("GET", full_url, headers=request_headers)
+        if response.status_code == 200:
+            new_validators = {
+                "etag": response.headers.get("ETag", ""),
+                "last_modified": response.headers.get("Last-Modified", ""),
+            }
+            if any(new_validators.values()):
+                _cache_call(None, self.cache.set, validators_key, new_validators, timeout=7 * 86400)
+        return response
+
+    def post(
+        self, url: str, *, data: dict[str, str], auth: tuple[str, str] | None = None, headers: dict[str, str] | None = None
+    ) -> FetchResponse:
+        """POST (a token endpoint): rate limited and guarded, never retried on its own."""
+        if not self.breaker.allow():
+            raise FetchError(f"circuit breaker open for {self.policy.slug}", status="skipped")
+        return self._request_with_retries("POST", url, headers=dict(headers or {}), data=data, auth=auth, retries=0)
+
+    def robots_allowed(self, url: str) -> bool:
+        """What the site's robots.txt says about our User-Agent and this URL (cached).
+
+        Per RFC 9309: a 4xx robots.txt means no rules; a robots.txt we cannot fetch
+        (5xx, time-out) means we must not crawl, and the fetch fails with that cause.
+        """
+        parts = urlsplit(url)
+        robots_url = f"{parts.scheme}://{parts.netloc}/robots.txt"
+        key = f"scout:robots:{hashlib.sha256(robots_url.encode()).hexdigest()[:24]}"
+        text = _cache_call(None, self.cache.get, key)
+        if text is None:
+            text = self._fetch_robots(robots_url)
+            _cache_call(None, self.cache.set, key, text, timeout=int(_setting("SCOUT_ROBOTS_TTL", 3600)))
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(text.splitlines())
+        return parser.can_fetch(settings.SCOUT_USER_AGENT, url)
+
+    # --- internals --------------------------------------------------------------------
+
+    def _sleep(self, seconds: float) -> None:
+        (self.sleep or sleep)(seconds)
+
+    def _fetch_robots(self, robots_url: str) -> str:
+        response = self._request_with_retries("GET", robots_url, headers={}, retries=1, allow_error=True)
+        if response.status_code >= 500:
+            raise FetchError(f"robots.txt answered HTTP {response.status_code}", status="http_error", http_status=response.status_code)
+        if response.status_code >= 400:
+            return ""  # RFC 9309 2.3.1.3: unavailable robots.txt, no rules
+        return response.body.decode(response.encoding or "utf-8", errors="replace")
+
+    def _request_with_retries(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        data: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        retries: int | None = None,
+        allow_error: bool = False,
+    ) -> FetchResponse:
+        max_retries = int(_setting("SCOUT_MAX_RETRIES", 2)) if retries is None else retries
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.acquire()
+            try:
+                response = self._send(method, url, headers=headers, data=data, auth=auth)
+            except FetchError as exc:
+                if exc.retryable and attempt <= max_retries:
+                    self._backoff(attempt, reason=exc.status)
+                    continue
+                if exc.retryable:
+                    self.breaker.record_failure()
+                raise
+            response.attempts = attempt
+            status = response.status_code
+            if status in (429, 503):
+                retry_after = _retry_after_seconds(response.headers.get("Retry-After"), now=self.clock())
+                limit = float(_setting("SCOUT_MAX_RETRY_AFTER", 60.0))
+                if retry_after is not None and retry_after <= limit and attempt <= max_retries:
+                    logger.info("scout_retry_after", extra={"marketplace": self.policy.slug, "seconds": retry_after, "status": status})
+                    self._sleep(retry_after)
+                    continue
+                if retry_after is None and status == 503 and attempt <= max_retries:
+                    self._backoff(attempt, reason="http_503")
+                    continue
+                if retry_after is not None and retry_after > limit:
+                    # The site asked for a longer pause than a task may wait: keep
+                    # every worker away from it for that long.
+                    self.breaker.open_for(retry_after)
+                else:
+                    self.breaker.record_failure()
+                if status == 429:
+                    raise FetchError(f"rate limited by the site (429, Retry-After {retry_after})", status="rate_limited", http_status=429)
+                raise FetchError("HTTP 503 (service unavailable)", status="http_error", http_status=503)
+            if status in RETRY_STATUSES:
+                if attempt <= max_retries:
+                    self._backoff(attempt, reason=f"http_{status}")
+                    continue
+                self.breaker.record_failure()
+                raise FetchError(f"HTTP {status} after {attempt} attempts", status="http_error", http_status=status)
+            if status == 304:
+                self.breaker.record_success()
+                response.not_modified = True
+                return response
+            if status >= 400 and not allow_error:
+                # A 4xx is about our request, not the site's health: no breaker count.
+                raise FetchError(f"HTTP {status}", status="blocked" if status == 403 else "http_error", http_status=status)
+            self.breaker.record_success()
+            return response
+
+    def _backoff(self, attempt: int, *, reason: str) -> None:
+        base = float(_setting("SCOUT_BACKOFF_BASE", 1.0))
+        cap = float(_setting("SCOUT_BACKOFF_MAX", 30.0))
+        delay = min(cap, base * (2 ** (attempt - 1)))
+        delay = delay / 2 + random.uniform(0, delay / 2)  # "equal jitter": spreads the retries of many workers
+        logger.info("scout_retry", extra={"marketplace": self.policy.slug, "attempt": attempt, "reason": reason, "delay": round(delay, 3)})
+        self._sleep(delay)
+
+    def _send(
+        self, method: str, url: str, *, headers: dict[str, str], data: dict[str, str] | None, auth: tuple[str, str] | None
+    ) -> FetchResponse:
+        timeout = (float(_setting("SCOUT_CONNECT_TIMEOUT", 5.0)), float(_setting("SCOUT_READ_TIMEOUT", 20.0)))
+        current = url
+        for _hop in range(MAX_REDIRECTS + 1):
+            self.check_address(current)
+            try:
+                with self._open(method, current, headers=headers, data=data, auth=auth, timeout=timeout) as response:
+                    if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
+                        target = urljoin(current, response.headers["Location"])
+                        if urlsplit(target).netloc != urlsplit(current).netloc:
+                            # Credentials are for the host we chose, never for the one it sends us to.
+                            headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
+                            auth = None
+                        current = target
+                        if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
+                            method, data = "GET", None
+                        continue
+                    body = _read_capped(response)
+                    return FetchResponse(
+                        url=current,
+                        status_code=response.status_code,
+                        body=body,
+                        headers=dict(response.headers),
+                        encoding=_charset(response.headers.get("Content-Type", "")),
+                    )
+            except requests.Timeout as exc:
+                raise FetchError(
+                    f"timed out after {timeout[0]:.0f}/{timeout[1]:.0f} s (connect/read)", status="timeout", retryable=True
+                ) from exc
+            except requests.ConnectionError as exc:
+                if "timed out" in str(exc):  # a read time-out while streaming the body
+                    raise FetchError(f"timed out reading the body after {timeout[1]:.0f} s", status="timeout", retryable=True) from exc
+                raise FetchError(
+                    f"could not connect to {urlsplit(current).netloc}: {type(exc).__name__}", status="http_error", retryable=True
+                ) from exc
+            except requests.RequestException as exc:
+                raise FetchError(f"request failed: {type(exc).__name__}", status="http_error") from exc
+        raise FetchError(f"more than {MAX_REDIRECTS} redirects", status="http_error")
+
+    @contextmanager
+    def _open(self, method: str, url: str, **kwargs: Any) -> Iterator[requests.Response]:
+        response = self.session.request(method, url, stream=True, allow_redirects=False, **kwargs)
+        try:
+            yield response
+        finally:
+            response.close()
+
+    def check_address(self, url: str) -> None:
+        """Refuse a URL whose host resolves to a private, loopback or link-local address.
+
+        A marketplace row with ``allow_private_network`` (the sandbox, tests) may reach
+        its own host and port on such an address, and nothing else: a redirect from it
+        to another internal address (a cloud metadata endpoint, say) is still refused.
+        """
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise FetchError(f"refusing non-HTTP URL {url[:200]!r}", status="blocked")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        try:
+            infos = self.resolver(parts.hostname, port, proto=socket.IPPROTO_TCP)
+        except (socket.gaierror, UnicodeError) as exc:
+            raise FetchError(f"cannot resolve {parts.hostname}: {exc}", status="http_error") from exc
+        for info in infos:
+            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
+            if address.is_global and not address.is_multicast:
+                continue
+            if self.policy.allow_private_network and _same_origin(url, self.policy.base_url):
+                continue
+            raise FetchError(f"refusing to fetch {parts.hostname}: it resolves to a non-public address ({address})", status="blocked")
+
+
+def _same_origin(url: str, base_url: str) -> bool:
+    if not base_url:
+        return False
+    a, b = urlsplit(url), urlsplit(base_url)
+    default = {"http": 80, "https": 443}
+    return (a.scheme, a.hostname, a.port or default.get(a.scheme)) == (b.scheme, b.hostname, b.port or default.get(b.scheme))
+
+
+def _with_params(url: str, params: dict[str, str] | None) -> str:
+    if not params:
+        return url
+    return url + ("&" if urlsplit(url).query else "?") + urlencode(params)
+
+
+def _charset(content_type: str) -> str:
+    for part in content_type.split(";")[1:]:
+        name, _, value = part.strip().partition("=")
+        if name.lower() == "charset":
+            return value.strip("\"' ")
+    return ""
+
+
+def _retry_after_seconds(value: str | None, *, now: float) -> float | None:
+    """Retry-After as seconds: either delta-seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    return max(when.timestamp() - now, 0.0)
 
 
 def _read_capped(response: requests.Response) -> bytes:
+    """The body, refusing more than SCOUT_MAX_BODY_BYTES, counted after decompression."""
+    cap = int(_setting("SCOUT_MAX_BODY_BYTES", 8 * 1024 * 1024))
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > cap and not response.headers.get("Content-Encoding"):
+        raise FetchError(
+            f"body of {declared} bytes is larger than the {cap} byte cap", status="http_error", http_status=response.status_code
+        )
     chunks = []
     total = 0
     for chunk in response.iter_content(chunk_size=65536):
         total += len(chunk)
-        if total > MAX_BODY_BYTES:
-            raise FetchError(f"body larger than {MAX_BODY_BYTES} bytes", status="http_error", http_status=response.status_code)
+        if total > cap:
+            raise FetchError(
+                f"body larger than the {cap} byte cap (after decompression)", status="http_error", http_status=response.status_code
+            )
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+_clients: dict[str, PoliteClient] = {}
+_clients_lock = threading.Lock()
+
+
+def client_for(marketplace: Any, *, obey_robots_txt: bool = True) -> PoliteClient:
+    """The pooled client of a marketplace, rebuilt when its row's policy changes."""
+    policy = SitePolicy.for_marketplace(marketplace, obey_robots_txt=obey_robots_txt)
+    with _clients_lock:
+        client = _clients.get(policy.slug)
+        if client is None or client.policy != policy:
+            client = PoliteClient(policy)
+            _clients[policy.slug] = client
+        return client
+
+
+def clients_reset() -> None:
+    """Forget every pooled client (tests; after settings change)."""
+    with _clients_lock:
+        for client in _clients.values():
+            client.session.close()
+        _clients.clear()

@@ -56,6 +56,10 @@ class Listing(models.Model):
     last_seen_at = models.DateTimeField(default=timezone.now)
     is_active = models.BooleanField(default=True)
     raw = models.JSONField(default=dict, blank=True, help_text="What the agent read, for debugging parsers.")
+    # The same item cross-posted on two marketplaces (or read through two agents) is two
+    # rows; this key (normalized title words, price, currency) lets a search match it
+    # once. Empty when the listing has no price: too little to call two listings one.
+    dedupe_key = models.CharField(max_length=40, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -68,6 +72,8 @@ class Listing(models.Model):
             models.Index(fields=["is_active", "last_seen_at"], name="listing_active_seen_idx"),
             # dashboard and API: newest sightings first.
             models.Index(fields=["-first_seen_at"], name="listing_first_seen_idx"),
+            # search_apply_scout: has this search already matched a duplicate of the listing?
+            models.Index(fields=["dedupe_key"], name="listing_dedupe_key_idx", condition=~Q(dedupe_key="")),
         ]
 
     def __str__(self) -> str:

@@ -7,18 +7,21 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from listings import http
-from listings.agents import ListingData, ParseContext, ParseError, ScoutQuery, get_agent
-from listings.agents.base import BlockedPage
+from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
+from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.normalize import dedupe_key
+from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
-_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw"]
+_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key"]
 
 
 @dataclass
@@ -109,15 +112,22 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.shipping = data.shipping
     listing.posted_at = listing.posted_at or data.posted_at
     listing.raw = data.raw
+    listing.dedupe_key = dedupe_key(title=listing.title, price=data.price, currency=data.currency)
     listing.last_seen_at = seen_at
     listing.is_active = True
+
+
+PARSE_SAMPLE_CHARS = 1500
 
 
 def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     """Fetch one query on its marketplace, parse it and upsert the listings.
 
-    Every outcome is a ScrapeRun row. A failure (network, HTTP, parse) writes nothing
-    but that row, and never raises: one broken site must not kill the worker.
+    Every outcome is a ScrapeRun row whose status says what happened (ok, empty,
+    blocked, rate_limited, http_error, timeout, parse_error, skipped). A failure writes
+    nothing but that row and never raises: one broken site must not kill the worker.
+    A page that parses to nothing without saying "no results" is a parse error, with a
+    sample of the page logged and kept on the row for the operator.
     """
     marketplace = Marketplace.objects.get(pk=query.marketplace_id)
     agent = get_agent(marketplace.agent)
@@ -125,47 +135,97 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     run = ScrapeRun(marketplace=marketplace, query=query.text[:500], url=request.url[:1000], started_at=timezone.now())
     started = time.monotonic()
     outcome = ScoutOutcome(run=run)
+    body = b""
     try:
-        response = http.fetch(
-            request.url,
-            marketplace_slug=marketplace.slug,
-            params=request.params,
-            headers=request.headers,
-            allow_private=marketplace.allow_private_network,
-        )
+        if not marketplace.enabled:
+            raise http.FetchError(f"marketplace {marketplace.slug} is disabled", status=ScrapeRun.Status.SKIPPED)
+        client = http.client_for(marketplace, obey_robots_txt=agent.obeys_robots_txt)
+        response = _fetch_authenticated(agent, client, request, marketplace.config)
         run.http_status = response.status_code
         run.url = response.url[:1000]
-        parsed = agent.parse(
-            response.body,
-            ParseContext(url=response.url, default_currency=marketplace.default_currency, config=marketplace.config),
-        )
-        run.listings_found = len(parsed.listings)
-        upsert = listing_upsert_bulk(marketplace=marketplace, items=parsed.listings, seen_at=run.started_at)
-        outcome.upsert = upsert
-        run.listings_created = len(upsert.created_ids)
-        run.listings_updated = len(upsert.listings) - len(upsert.created_ids)
-        run.price_changes = len(upsert.price_changes)
-        run.status = ScrapeRun.Status.OK if parsed.listings else ScrapeRun.Status.EMPTY
+        if response.not_modified:
+            # 304: nothing changed since the last fetch, so there is nothing to parse
+            # or store. It is a healthy answer; the row says 304.
+            run.status = ScrapeRun.Status.OK
+        else:
+            body = response.body
+            context = ParseContext(
+                url=response.url,
+                default_currency=marketplace.default_currency,
+                config=marketplace.config,
+                encoding=response.encoding,
+                fetched_at=run.started_at,
+            )
+            parsed = _parse_guarded(agent, body, context)
+            if not parsed.listings and not parsed.no_results:
+                raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
+            run.listings_found = len(parsed.listings)
+            upsert = listing_upsert_bulk(marketplace=marketplace, items=parsed.listings, seen_at=run.started_at)
+            outcome.upsert = upsert
+            run.listings_created = len(upsert.created_ids)
+            run.listings_updated = len(upsert.listings) - len(upsert.created_ids)
+            run.price_changes = len(upsert.price_changes)
+            run.status = ScrapeRun.Status.OK if parsed.listings else ScrapeRun.Status.EMPTY
     except http.FetchError as exc:
         run.status = exc.status
         run.http_status = exc.http_status or run.http_status
+        run.error = str(exc)
+    except AgentAuthError as exc:
+        run.status = ScrapeRun.Status.SKIPPED
         run.error = str(exc)
     except BlockedPage as exc:
         run.status = ScrapeRun.Status.BLOCKED
         run.error = str(exc)
     except ParseError as exc:
         run.status = ScrapeRun.Status.PARSE_ERROR
-        run.error = str(exc)
+        sample = body[:PARSE_SAMPLE_CHARS].decode("utf-8", errors="replace")
+        run.error = f"{exc}\n--- first {len(sample)} characters of the page ---\n{sample}"
+        logger.warning(
+            "scrape_parse_error",
+            extra={"marketplace": marketplace.slug, "agent": agent.name, "url": run.url, "error": str(exc), "sample": sample[:500]},
+        )
     run.duration_ms = int((time.monotonic() - started) * 1000)
     run.save()
+    _record_metrics(marketplace.slug, run)
     logger.info(
         "scrape_finished",
         extra={
             "marketplace": marketplace.slug,
             "status": run.status,
+            "http_status": run.http_status,
             "listings_found": run.listings_found,
             "listings_created": run.listings_created,
             "duration_ms": run.duration_ms,
         },
     )
     return outcome
+
+
+def _parse_guarded(agent: Agent, body: bytes, context: ParseContext) -> ParseResult:
+    """Parse; an agent that crashes on an odd page is a parse error, not a dead worker."""
+    try:
+        return agent.parse(body, context)
+    except ParseError:
+        raise
+    except Exception as exc:
+        logger.exception("agent_crashed", extra={"agent": agent.name, "url": context.url})
+        raise ParseError(f"the {agent.name} agent failed on this page: {type(exc).__name__}: {exc}") from exc
+
+
+def _fetch_authenticated(agent: Agent, client: http.PoliteClient, request: FetchRequest, config: dict[str, Any]) -> http.FetchResponse:
+    """GET the request with the agent's credentials; on a 401, refresh them once and retry."""
+    headers = {**request.headers, **agent.auth_headers(client=client, config=config)}
+    try:
+        return client.get(request.url, params=request.params, headers=headers)
+    except http.FetchError as exc:
+        if exc.http_status != 401 or headers == request.headers:
+            raise
+    headers = {**request.headers, **agent.auth_headers(client=client, config=config, refresh=True)}
+    return client.get(request.url, params=request.params, headers=headers)
+
+
+def _record_metrics(slug: str, run: ScrapeRun) -> None:
+    metrics.marketplace_scrapes_total.labels(marketplace=slug, status=run.status).inc()
+    if run.listings_found:
+        metrics.marketplace_listings_scraped_total.labels(marketplace=slug).inc(run.listings_found)
+    metrics.marketplace_scrape_duration_seconds.labels(marketplace=slug).observe(run.duration_ms / 1000)

@@ -72,3 +72,22 @@ def listing_matches(rules: MatchRules, *, title: str, price: Decimal | None, cur
         if rules.max_price is not None and price > rules.max_price:
             return False
     return True
+
+
+def drop_duplicates(listings: list, *, already_matched_keys: set[str]) -> list:  # type: ignore[type-arg]
+    """Keep the first listing of each duplicate key (see Listing.dedupe_key).
+
+    A listing whose key this search already matched through another row (the same
+    item cross-posted on another marketplace) is dropped, so it is matched and alerted
+    once. Listings without a key are always kept.
+    """
+    seen = set(already_matched_keys)
+    kept = []
+    for listing in listings:
+        key = getattr(listing, "dedupe_key", "")
+        if key and key in seen:
+            continue
+        if key:
+            seen.add(key)
+        kept.append(listing)
+    return kept

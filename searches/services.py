@@ -127,6 +127,11 @@ def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Ma
         return [], []
     existing = {match.listing_id: match for match in Match.objects.filter(search=search, listing__in=candidates)}
     fresh = [listing for listing in candidates if listing.pk not in existing]
+    keys = {listing.dedupe_key for listing in fresh if listing.dedupe_key}
+    matched_keys = set(
+        Match.objects.filter(search=search, listing__dedupe_key__in=keys).values_list("listing__dedupe_key", flat=True) if keys else []
+    )
+    fresh = matching.drop_duplicates(fresh, already_matched_keys=matched_keys)
     events: list[AlertEvent] = []
 
     new_matches: list[Match] = []

@@ -23,6 +23,13 @@ class BlockedPage(ParseError):
     """The site answered with a bot challenge or a login wall instead of results."""
 
 
+class AgentAuthError(Exception):
+    """The agent has no usable credentials (none configured, or the site refused them).
+
+    Its message never contains the secret.
+    """
+
+
 @dataclass(frozen=True)
 class ScoutQuery:
     """What one fetch asks a marketplace: the query plus the filters it applies server-side.
@@ -95,6 +102,11 @@ class ParseContext:
     url: str
     default_currency: str = "USD"
     config: dict[str, Any] = field(default_factory=dict)
+    # The charset the HTTP response declared ('' when it declared none).
+    encoding: str = ""
+    # When the page was fetched: "2 hours ago" is relative to it. None: the parser
+    # leaves relative dates out rather than reading the clock (parse stays pure).
+    fetched_at: datetime | None = None
 
 
 @dataclass
@@ -119,6 +131,16 @@ class Agent:
     # Which ScoutQuery filters the site applies itself; the dispatcher groups searches
     # by these, and ignores the others (they are applied by each search's matching).
     server_side_filters: ClassVar[frozenset[str]] = frozenset()
+    # An API endpoint is not a crawl: the API's terms govern it, not robots.txt.
+    obeys_robots_txt: ClassVar[bool] = True
+
+    def auth_headers(self, *, client: Any, config: dict[str, Any], refresh: bool = False) -> dict[str, str]:
+        """Headers that authenticate the request (an OAuth token, say); none by default.
+
+        ``client`` is the marketplace's polite HTTP client; ``refresh`` asks for a new
+        credential after the site answered 401 to the cached one.
+        """
+        return {}
 
     def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
         raise NotImplementedError

@@ -1,4 +1,10 @@
-"""``python manage.py parse_listings --agent NAME FILE [--url URL]``: parse a saved page."""
+"""``python manage.py parse_listings --agent NAME FILE [--url URL]``: parse a saved page.
+
+Prints one JSON object per listing (title, price, currency, url and the other fields)
+on stdout, or an aligned table with ``--format table``; a summary goes to stderr. A
+bot-challenge page is reported as blocked (exit status 0: the page was understood); a
+page the agent cannot read is an error (exit status 1).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from listings.agents import ParseContext, ParseError, agent_names, get_agent
+from listings.agents import BlockedPage, ParseContext, ParseError, agent_names, get_agent
 
 
 class Command(BaseCommand):
@@ -18,9 +24,10 @@ class Command(BaseCommand):
         parser.add_argument("--agent", required=True, help=f"one of: {', '.join(agent_names())}")
         parser.add_argument("file", type=Path)
         parser.add_argument("--url", default="", help="the URL the page came from (resolves relative links)")
-        parser.add_argument("--currency", default="USD", help="currency when the page names none")
+        parser.add_argument("--currency", default="USD", help="currency when the page names none (ISO 4217)")
+        parser.add_argument("--format", choices=["json", "table"], default="json", help="JSON lines (default) or a table")
 
-    def handle(self, *args: Any, agent: str, file: Path, url: str, currency: str, **options: Any) -> None:
+    def handle(self, *args: Any, agent: str, file: Path, url: str, currency: str, format: str, **options: Any) -> None:  # noqa: A002
         try:
             parser = get_agent(agent)
         except KeyError as exc:
@@ -30,9 +37,18 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
         try:
-            result = parser.parse(body, ParseContext(url=url or file.resolve().as_uri(), default_currency=currency))
+            result = parser.parse(body, ParseContext(url=url or file.resolve().as_uri(), default_currency=currency.upper()))
+        except BlockedPage as exc:
+            self.stderr.write(f"0 listings: blocked ({exc})")
+            return
         except ParseError as exc:
             raise CommandError(f"{agent} cannot read {file}: {exc}") from None
         for listing in result.listings:
-            self.stdout.write(json.dumps(listing.to_json(), ensure_ascii=False))
-        self.stderr.write(f"{len(result.listings)} listings" + (" (the page says: no results)" if result.no_results else ""))
+            if format == "table":
+                price = "-" if listing.price is None else str(listing.price)
+                self.stdout.write(f"{listing.title[:70]:<70}  {price:>10} {listing.currency:<3}  {listing.url}")
+            else:
+                self.stdout.write(json.dumps(listing.to_json(), ensure_ascii=False))
+        count = len(result.listings)
+        summary = f"{count} listing{'' if count == 1 else 's'}"
+        self.stderr.write(summary + (" (the page says: no results)" if result.no_results else ""))

@@ -1,0 +1,200 @@
+"""Agent for Craigslist search result pages, as a plain HTTP client receives them.
+
+- Current markup: ``li.cl-static-search-result`` rows (title, price, neighbourhood,
+  link) joined, by position, with the page's JSON-LD ``ItemList``
+  (``script#ld_searchpage_results``), which adds currency, images and coordinates but
+  carries no URL. When the two disagree on a title the row wins and the JSON-LD entry
+  is looked up by title instead, so a reordered list never crosses two listings.
+- Older markup that some mirrors still serve: ``li.result-row[data-pid]`` with
+  ``time.result-date`` (local time: read in the marketplace's ``config.timezone``,
+  left empty without one) and ``span.result-hood``.
+
+Region and category come from the marketplace: ``base_url`` is the region's site
+(``https://sfbay.craigslist.org``) and ``config.category`` the category (``sss``, all
+for sale). lxml on the hot path.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import lxml.html
+from lxml.etree import XPath
+
+from listings.agents import register
+from listings.agents._html import parse_html, raise_if_blocked, text_of
+from listings.agents.base import Agent, FetchRequest, ListingData, ParseContext, ParseError, ParseResult, ScoutQuery
+from listings.normalize import canonical_url, clean_title, parse_price, to_decimal
+
+
+def _cls(name: str) -> str:
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+_POST_ID = re.compile(r"/(\d{6,})\.html")
+_STATIC_ROWS = XPath(f"//li[{_cls('cl-static-search-result')}]")
+_OLD_ROWS = XPath(f"//li[{_cls('result-row')}]")
+_LD_RESULTS = XPath("//script[@id='ld_searchpage_results']/text()")
+_NO_RESULTS = XPath(f"//*[{_cls('cl-no-results')} or {_cls('noresults')} or {_cls('no-results')}]")
+_RESULTS_CONTAINER = XPath(f"//*[{_cls('cl-static-search-results')} or {_cls('rows')} or @id='search-results']")
+_DIV = {name: XPath(f".//*[{_cls(name)}]") for name in ("result-title", "result-price", "result-hood")}
+_OLD_DATE = XPath(f".//time[{_cls('result-date')}]/@datetime")
+_OLD_IMAGES = XPath(f".//a[{_cls('result-image')}]/@data-ids")
+
+
+@register
+class CraigslistAgent(Agent):
+    name = "craigslist"
+    server_side_filters = frozenset({"min_price", "max_price"})
+
+    def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
+        category = config.get("category", "sss")
+        params = {"query": query.text, "sort": "date"}
+        if query.min_price is not None:
+            params["min_price"] = str(int(query.min_price))
+        if query.max_price is not None:
+            params["max_price"] = str(int(query.max_price))
+        return FetchRequest(url=f"{base_url.rstrip('/')}/search/{category}", params=params)
+
+    def parse(self, body: bytes, ctx: ParseContext) -> ParseResult:
+        document = parse_html(body, encoding=ctx.encoding)
+        static_rows = _STATIC_ROWS(document)
+        ld_items = _ld_items(document)
+        listings: dict[str, ListingData] = {}
+        for position, row in enumerate(static_rows):
+            listing = _from_static_row(row, position, ld_items, ctx)
+            if listing is not None:
+                listings.setdefault(listing.external_id, listing)
+        if not static_rows:
+            for row in _OLD_ROWS(document):
+                listing = _from_old_row(row, ctx)
+                if listing is not None:
+                    listings.setdefault(listing.external_id, listing)
+        if listings:
+            return ParseResult(listings=list(listings.values()))
+        if _NO_RESULTS(document) or (ld_items is not None and not ld_items and not static_rows):
+            return ParseResult(listings=[], no_results=True)
+        raise_if_blocked(body)
+        if static_rows or _RESULTS_CONTAINER(document):
+            raise ParseError("a Craigslist result list with no row this agent can read (markup changed?)")
+        raise ParseError("not a Craigslist search result page (no result rows)")
+
+
+def _ld_items(document: lxml.html.HtmlElement) -> list[dict[str, Any]] | None:
+    """The JSON-LD ItemList's products in list order; None when the page has none."""
+    texts = _LD_RESULTS(document)
+    if not texts:
+        return None
+    try:
+        data = json.loads(texts[0])
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"malformed JSON-LD result list: {exc.msg} at line {exc.lineno}") from exc
+    elements = data.get("itemListElement") if isinstance(data, dict) else None
+    if not isinstance(elements, list):
+        return []
+
+    def position(element: Any) -> int:
+        try:
+            return int(element.get("position", 0))
+        except (TypeError, ValueError, AttributeError):
+            return 0
+
+    ordered = sorted((e for e in elements if isinstance(e, dict)), key=position)
+    return [e.get("item") if isinstance(e.get("item"), dict) else {} for e in ordered]
+
+
+def _ld_for(title: str, position: int, ld_items: list[dict[str, Any]] | None) -> dict[str, Any]:
+    if not ld_items:
+        return {}
+    if position < len(ld_items) and clean_title(str(ld_items[position].get("name", ""))) == title:
+        return ld_items[position]
+    for item in ld_items:
+        if clean_title(str(item.get("name", ""))) == title:
+            return item
+    return {}
+
+
+def _from_static_row(
+    row: lxml.html.HtmlElement, position: int, ld_items: list[dict[str, Any]] | None, ctx: ParseContext
+) -> ListingData | None:
+    # One pass over the row's few elements: cheaper than an XPath query per field.
+    href = ""
+    texts: dict[str, str] = {}
+    for element in row.iter("a", "div"):
+        if element.tag == "a":
+            href = href or element.get("href", "")
+            continue
+        css = element.get("class")
+        if css in ("title", "price", "location") and css not in texts:
+            # Leaf divs: their own text, whitespace folded (the page is prettified).
+            texts[css] = " ".join((element.text or "").split()) if not len(element) else text_of(element)
+    match = _POST_ID.search(href)
+    title = clean_title(row.get("title") or texts.get("title", ""))
+    if match is None or not title:
+        return None
+    ld = _ld_for(title, position, ld_items)
+    offer = ld.get("offers") if isinstance(ld.get("offers"), dict) else {}
+    currency = str(offer.get("priceCurrency") or "").upper()
+    price = to_decimal(offer.get("price"))  # the JSON-LD's plain number, when the row has one
+    if price is None or not currency:
+        money = parse_price(texts.get("price", ""), default_currency=currency or ctx.default_currency)
+        price, currency = (money.amount if price is None else price), currency or money.currency
+    place = offer.get("availableAtOrFrom") if isinstance(offer.get("availableAtOrFrom"), dict) else {}
+    images = ld.get("image") or []
+    image = images[0] if isinstance(images, list) and images else (images if isinstance(images, str) else "")
+    geo = place.get("geo") if isinstance(place.get("geo"), dict) else {}
+    return ListingData(
+        external_id=match.group(1),
+        url=canonical_url(href, ctx.url),
+        title=title,
+        price=price,
+        currency=currency,
+        location=texts.get("location", ""),
+        image_url=canonical_url(image, ctx.url) if image else "",
+        raw={"markup": "cl-static", "latitude": geo.get("latitude"), "longitude": geo.get("longitude")},
+    )
+
+
+def _from_old_row(row: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | None:
+    titles = _DIV["result-title"](row)
+    link = titles[0] if titles else None
+    href = link.get("href", "") if link is not None else ""
+    external_id = row.get("data-pid") or (m.group(1) if (m := _POST_ID.search(href)) else "")
+    title = clean_title(text_of(link))
+    if not external_id or not href or not title:
+        return None
+    prices = _DIV["result-price"](row)
+    hoods = _DIV["result-hood"](row)
+    money = parse_price(text_of(prices[0]) if prices else "", default_currency=ctx.default_currency)
+    image_ids = _OLD_IMAGES(row)
+    image = ""
+    if image_ids:
+        first_id = image_ids[0].split(",")[0].split(":", 1)[-1]
+        image = f"https://images.craigslist.org/{first_id}_300x300.jpg" if first_id else ""
+    dates = _OLD_DATE(row)
+    return ListingData(
+        external_id=external_id,
+        url=canonical_url(href, ctx.url),
+        title=title,
+        price=money.amount,
+        currency=money.currency,
+        location=text_of(hoods[0] if hoods else None).strip("() ").strip(),
+        image_url=image,
+        posted_at=_local_time(dates[0] if dates else "", ctx.config.get("timezone")),
+        raw={"markup": "result-row"},
+    )
+
+
+def _local_time(value: str, timezone_name: str | None) -> datetime | None:
+    if not value or not timezone_name:
+        return None
+    try:
+        zone = ZoneInfo(timezone_name)
+        local = datetime.strptime(value, "%Y-%m-%d %H:%M").replace(tzinfo=zone)  # noqa: DTZ007 - zone set right here
+    except (ValueError, ZoneInfoNotFoundError):
+        return None
+    return local.astimezone(UTC)
