@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Min
+from django.db.models import Count, Min, OuterRef, Subquery
 from django.utils import timezone
 
 from accounts.models import NotificationPreferences, User
@@ -133,10 +133,16 @@ class _UserPlan:
     oldest_recent: datetime | None
 
 
-def alerts_plan(*, now: datetime | None = None, alert_ids: list[int] | None = None, limit: int = PLAN_BATCH) -> list[int]:
-    """Hold or gather the due pending alerts into notifications; return the new deliveries' ids.
+@dataclass(frozen=True)
+class PlanResult:
+    alerts: int  # how many due alerts this call took
+    delivery_ids: list[int]
 
-    The queries do not depend on how many alerts the batch holds.
+
+def alerts_plan(*, now: datetime | None = None, alert_ids: list[int] | None = None, limit: int = PLAN_BATCH) -> PlanResult:
+    """Hold or gather the due pending alerts into notifications, with one delivery per channel.
+
+    The number of queries does not depend on how many alerts the batch holds.
     """
     now = now or timezone.now()
     with transaction.atomic():
@@ -145,7 +151,7 @@ def alerts_plan(*, now: datetime | None = None, alert_ids: list[int] | None = No
             due = due.filter(pk__in=alert_ids)
         alerts = list(due.select_related("search").order_by("next_attempt_at", "pk")[:limit])
         if not alerts:
-            return []
+            return PlanResult(alerts=0, delivery_ids=[])
         plans = _user_plans(user_ids={alert.user_id for alert in alerts}, now=now)
         told = _already_told(alerts)
 
@@ -172,7 +178,7 @@ def alerts_plan(*, now: datetime | None = None, alert_ids: list[int] | None = No
     for (channel_kind, kind), count in created_metric.items():
         metrics.alerts_created_total.labels(channel=channel_kind, kind=kind).inc(count)
     logger.info("alerts_planned", extra={"alerts": len(alerts), "notifications": len(notifications), "deliveries": len(deliveries)})
-    return [delivery.pk for delivery in deliveries]
+    return PlanResult(alerts=len(alerts), delivery_ids=[delivery.pk for delivery in deliveries])
 
 
 def _user_plans(*, user_ids: set[int], now: datetime) -> dict[int, _UserPlan]:
@@ -283,50 +289,56 @@ def channels_for_users(*, user_ids: set[int]) -> dict[int, list[NotificationChan
 
 
 def deliveries_send(*, delivery_ids: list[int] | None = None, now: datetime | None = None, limit: int = SEND_BATCH) -> Counter[str]:
-    """Send the given deliveries (or every due one), reusing one connection per channel kind."""
+    """Claim and send the given deliveries (or the due ones); outcomes counted by "sent", "retry", "failed".
+
+    A batch costs a few queries plus one per delivery (marking it done right after it
+    went out, so a crash never makes us send it twice); one connection per channel kind.
+    """
     now = now or timezone.now()
-    if delivery_ids is None:
-        delivery_ids = list(
-            Delivery.objects.filter(status=Delivery.Status.PENDING, next_attempt_at__lte=now)
-            .order_by("next_attempt_at")
-            .values_list("id", flat=True)[:limit]
-        )
+    deliveries = deliveries_claim(delivery_ids=delivery_ids, now=now, limit=limit)
+    if not deliveries:
+        return Counter()
+    notifications = {delivery.notification_id: delivery.notification for delivery in deliveries}
+    messages = messages_build(notifications=list(notifications.values()))
     outcomes: Counter[str] = Counter()
+    finished: set[int] = set()
     senders: dict[str, Sender] = {}
-    messages: dict[int, Message] = {}
     try:
-        for delivery_id in delivery_ids:
-            outcomes[delivery_send(delivery_id=delivery_id, now=now, senders=senders, messages=messages)] += 1
+        for delivery in deliveries:
+            outcome = _delivery_attempt(delivery, messages.get(delivery.notification_id), senders=senders, now=now)
+            outcomes[outcome] += 1
+            if outcome != "retry":
+                finished.add(delivery.notification_id)
     finally:
         for sender in senders.values():
             sender.close()
+    notifications_settle(notification_ids=finished)
     return outcomes
 
 
-def delivery_claim(*, delivery_id: int, now: datetime) -> Delivery | None:
-    """Take a delivery for sending; None when another worker has it, or it is done or not due."""
-    claimed = Delivery.objects.filter(pk=delivery_id, status=Delivery.Status.PENDING, next_attempt_at__lte=now).update(
-        status=Delivery.Status.SENDING, claimed_at=now
-    )
-    if claimed != 1:
-        return None
-    return Delivery.objects.select_related("channel", "notification").get(pk=delivery_id)
+def deliveries_claim(*, delivery_ids: list[int] | None, now: datetime, limit: int) -> list[Delivery]:
+    """Take due pending deliveries for this worker: locked rows another worker holds are skipped."""
+    with transaction.atomic():
+        due = Delivery.objects.select_for_update(skip_locked=True, of=("self",)).filter(
+            status=Delivery.Status.PENDING, next_attempt_at__lte=now
+        )
+        if delivery_ids is not None:
+            due = due.filter(pk__in=delivery_ids)
+        ids = list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit])
+        if not ids:
+            return []
+        Delivery.objects.filter(pk__in=ids).update(status=Delivery.Status.SENDING, claimed_at=now)
+    return list(Delivery.objects.filter(pk__in=ids).select_related("channel", "notification").order_by("pk"))
 
 
-def delivery_send(
-    *, delivery_id: int, now: datetime | None = None, senders: dict[str, Sender] | None = None, messages: dict[int, Message] | None = None
-) -> str:
-    """Send one delivery. Returns "sent", "retry", "failed" or "skipped" (not ours to send)."""
-    now = now or timezone.now()
-    senders = {} if senders is None else senders
-    messages = {} if messages is None else messages
-    delivery = delivery_claim(delivery_id=delivery_id, now=now)
-    if delivery is None:
-        return "skipped"
+def delivery_send(*, delivery_id: int, now: datetime | None = None) -> str:
+    """Send one delivery: "sent", "retry", "failed", or "skipped" when it is not ours to send."""
+    outcomes = deliveries_send(delivery_ids=[delivery_id], now=now)
+    return next(iter(outcomes), "skipped")
+
+
+def _delivery_attempt(delivery: Delivery, message: Message | None, *, senders: dict[str, Sender], now: datetime) -> str:
     channel = delivery.channel
-    if delivery.notification_id not in messages:
-        messages.update(messages_build(notifications=[delivery.notification]))
-    message = messages.get(delivery.notification_id)
     try:
         if not channel.enabled:
             raise DeliveryError(f"channel turned off: {channel.disabled_reason or 'by its owner'}", permanent=True)
@@ -349,11 +361,9 @@ def delivery_send(
         NotificationChannel.objects.filter(pk__in=message.notice_channel_ids).update(notice_pending=False)
     metrics.alerts_sent_total.labels(channel=channel.kind, status="sent").inc()
     for item in message.items:
-        metrics.alert_delivery_delay_seconds.labels(channel=channel.kind).observe(
-            max(0.0, (delivery.sent_at - item.first_seen_at).total_seconds())
-        )
+        delay = (delivery.sent_at - item.first_seen_at).total_seconds()
+        metrics.alert_delivery_delay_seconds.labels(channel=channel.kind).observe(max(0.0, delay))
     logger.info("alert_delivery_sent", extra={"delivery_id": delivery.pk, "channel_id": channel.pk, "channel": channel.kind})
-    _notification_settle(notification_id=delivery.notification_id)
     return "sent"
 
 
@@ -372,6 +382,7 @@ def _delivery_failed(delivery: Delivery, error: str, *, permanent: bool, now: da
         NotificationChannel.objects.filter(pk=channel.pk, enabled=True).update(
             enabled=False, disabled_reason=error[:500], disabled_at=now, notice_pending=True
         )
+        channel.enabled = False
         logger.warning("alert_channel_disabled", extra={"channel_id": channel.pk, "channel": channel.kind})
     outcome = "failed" if delivery.status == Delivery.Status.FAILED else "retry"
     metrics.alerts_sent_total.labels(channel=channel.kind, status=outcome).inc()
@@ -386,22 +397,34 @@ def _delivery_failed(delivery: Delivery, error: str, *, permanent: bool, now: da
             "outcome": outcome,
         },
     )
-    if outcome == "failed":
-        _notification_settle(notification_id=delivery.notification_id)
     return outcome
 
 
-def _notification_settle(*, notification_id: int) -> None:
+def notifications_settle(*, notification_ids: set[int]) -> None:
     """Once every delivery of a notification is done, its alerts are sent (one got through) or failed."""
-    rows = list(Delivery.objects.filter(notification_id=notification_id).values_list("status", "error", "sent_at"))
-    if any(status in (Delivery.Status.PENDING, Delivery.Status.SENDING) for status, _, _ in rows):
+    if not notification_ids:
         return
-    sent = [sent_at for status, _, sent_at in rows if status == Delivery.Status.SENT]
-    alerts = Alert.objects.filter(notification_id=notification_id)
+    by_notification: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for notification_id, status, error in Delivery.objects.filter(notification_id__in=notification_ids).values_list(
+        "notification_id", "status", "error"
+    ):
+        by_notification[notification_id].append((status, error))
+    sent, failed = [], {}
+    for notification_id, rows in by_notification.items():
+        statuses = {status for status, _ in rows}
+        if statuses & {Delivery.Status.PENDING, Delivery.Status.SENDING}:
+            continue
+        if Delivery.Status.SENT in statuses:
+            sent.append(notification_id)
+        else:
+            failed[notification_id] = "; ".join(error for _, error in rows)[:2000]
     if sent:
-        alerts.update(status=Alert.Status.SENT, sent_at=max(sent), error="")
-    else:
-        alerts.update(status=Alert.Status.FAILED, error="; ".join(error for _, error, _ in rows)[:2000] or "no channel")
+        first_sent = Delivery.objects.filter(notification_id=OuterRef("notification_id"), status=Delivery.Status.SENT).order_by("sent_at")
+        Alert.objects.filter(notification_id__in=sent).update(
+            status=Alert.Status.SENT, error="", sent_at=Subquery(first_sent.values("sent_at")[:1])
+        )
+    for notification_id, error in failed.items():  # rare: every channel failed
+        Alert.objects.filter(notification_id=notification_id).update(status=Alert.Status.FAILED, error=error or "no channel")
 
 
 def deliveries_release_stale(*, now: datetime | None = None) -> int:
@@ -414,14 +437,14 @@ def deliveries_release_stale(*, now: datetime | None = None) -> int:
 
 def alerts_process(*, alert_ids: list[int]) -> Counter[str]:
     """Plan the given new alerts and send what is due at once (the instant path)."""
-    return deliveries_send(delivery_ids=alerts_plan(alert_ids=alert_ids))
+    return deliveries_send(delivery_ids=alerts_plan(alert_ids=alert_ids).delivery_ids)
 
 
 def alerts_deliver_due(*, now: datetime | None = None) -> Counter[str]:
     """The periodic sweep: due digests and held alerts, retries, and work whose task was lost."""
     now = now or timezone.now()
     deliveries_release_stale(now=now)
-    while alerts_plan(now=now):
+    while alerts_plan(now=now, limit=PLAN_BATCH).alerts == PLAN_BATCH:
         pass
     outcomes: Counter[str] = Counter()
     while True:

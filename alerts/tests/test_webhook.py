@@ -150,7 +150,7 @@ def test_two_workers_never_send_the_same_delivery(httpserver) -> None:  # noqa: 
 
     user, _channel, _secret = webhook_user(httpserver)
     httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
-    [delivery_id] = alerts_plan(alert_ids=notify(SearchFactory(owner=user), ListingFactory()))
+    [delivery_id] = alerts_plan(alert_ids=notify(SearchFactory(owner=user), ListingFactory())).delivery_ids
     assert delivery_send(delivery_id=delivery_id) == "sent"
     assert delivery_send(delivery_id=delivery_id) == "skipped"
     assert alerts_deliver_due()["sent"] == 0
