@@ -117,8 +117,11 @@ def alerts_notify(*, events: list[AlertEvent]) -> list[int]:
 def _queue_processing(alert_ids: list[int]) -> None:
     from django_q.tasks import async_task
 
-    for start in range(0, len(alert_ids), PLAN_BATCH):
-        async_task("alerts.tasks.process_alerts", alert_ids[start : start + PLAN_BATCH], group="alerts")
+    try:
+        for start in range(0, len(alert_ids), PLAN_BATCH):
+            async_task("alerts.tasks.process_alerts", alert_ids[start : start + PLAN_BATCH], group="alerts")
+    except Exception as exc:  # noqa: BLE001 - the alerts are stored; the minute sweep sends them
+        logger.warning("alerts_queue_failed", extra={"count": len(alert_ids), "error": type(exc).__name__})
 
 
 # --- 2. planning ----------------------------------------------------------------------

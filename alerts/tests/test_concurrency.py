@@ -53,3 +53,18 @@ def test_the_queued_task_plans_and_sends_new_alerts(smtp_server, django_capture_
     assert tasks.process_alerts(ids) == {"sent": 1}
     assert tasks.process_alerts(ids) == {}  # a task run twice sends nothing twice
     assert len(smtp_server.messages) == 1
+
+
+@pytest.mark.django_db
+def test_broken_task_broker_loses_no_alert(smtp_server, django_capture_on_commit_callbacks, monkeypatch) -> None:  # noqa: ANN001
+    import django_q.tasks
+
+    def broker_down(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the network edge: Redis refusing connections
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(django_q.tasks, "async_task", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        ids = notify(SearchFactory(), ListingFactory())
+    assert Alert.objects.get(pk=ids[0]).status == Alert.Status.PENDING
+    tasks.deliver_due()  # the minute sweep
+    assert len(smtp_server.messages) == 1
