@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Min, OuterRef, Subquery
+from django.db.models import Count, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from accounts.models import NotificationPreferences, User
@@ -41,6 +41,8 @@ RETRY_BASE = timedelta(minutes=1)
 STALE_CLAIM = timedelta(minutes=10)
 PLAN_BATCH = 5000
 SEND_BATCH = 500
+TASK_CHUNK = 200  # alerts per process_alerts task, so several workers share a big scout run
+SWEEP_GRACE = timedelta(minutes=1)  # new alerts belong to their task first; the sweep takes the ones it lost
 
 
 @dataclass(frozen=True)
@@ -107,21 +109,39 @@ def alerts_notify(*, events: list[AlertEvent]) -> list[int]:
         batch_size=1000,
     )
     # Rows this call inserted carry its time stamp; a conflicting row kept its own.
-    created = list(Alert.objects.filter(created_at=stamp, search_id__in={event.search_id for event in events}).values_list("id", flat=True))
+    created = list(Alert.objects.filter(created_at=stamp, search_id__in={event.search_id for event in events}).values_list("id", "user_id"))
     if created:
-        transaction.on_commit(lambda: _queue_processing(created))
+        chunks = _chunks_by_user(created)
+        transaction.on_commit(lambda: _queue_processing(chunks))
     logger.info("alerts_created", extra={"count": len(created), "events": len(events)})
-    return created
+    return [alert_id for alert_id, _user_id in created]
 
 
-def _queue_processing(alert_ids: list[int]) -> None:
+def _chunks_by_user(rows: list[tuple[int, int]]) -> list[list[int]]:
+    """Alert ids in chunks for parallel workers; one user's alerts always share a chunk.
+
+    Keeping a user's alerts together is what lets planning name every search that found
+    a listing in one message, even when several workers plan at the same time.
+    """
+    by_user: dict[int, list[int]] = defaultdict(list)
+    for alert_id, user_id in rows:
+        by_user[user_id].append(alert_id)
+    chunks: list[list[int]] = [[]]
+    for ids in by_user.values():
+        if chunks[-1] and len(chunks[-1]) + len(ids) > TASK_CHUNK:
+            chunks.append([])
+        chunks[-1].extend(ids)
+    return chunks
+
+
+def _queue_processing(chunks: list[list[int]]) -> None:
     from django_q.tasks import async_task
 
     try:
-        for start in range(0, len(alert_ids), PLAN_BATCH):
-            async_task("alerts.tasks.process_alerts", alert_ids[start : start + PLAN_BATCH], group="alerts")
+        for chunk in chunks:
+            async_task("alerts.tasks.process_alerts", chunk, group="alerts")
     except Exception as exc:  # noqa: BLE001 - the alerts are stored; the minute sweep sends them
-        logger.warning("alerts_queue_failed", extra={"count": len(alert_ids), "error": type(exc).__name__})
+        logger.warning("alerts_queue_failed", extra={"chunks": len(chunks), "error": type(exc).__name__})
 
 
 # --- 2. planning ----------------------------------------------------------------------
@@ -142,7 +162,9 @@ class PlanResult:
     delivery_ids: list[int]
 
 
-def alerts_plan(*, now: datetime | None = None, alert_ids: list[int] | None = None, limit: int = PLAN_BATCH) -> PlanResult:
+def alerts_plan(
+    *, now: datetime | None = None, alert_ids: list[int] | None = None, limit: int = PLAN_BATCH, created_before: datetime | None = None
+) -> PlanResult:
     """Hold or gather the due pending alerts into notifications, with one delivery per channel.
 
     The number of queries does not depend on how many alerts the batch holds.
@@ -152,6 +174,9 @@ def alerts_plan(*, now: datetime | None = None, alert_ids: list[int] | None = No
         due = Alert.objects.select_for_update(skip_locked=True, of=("self",)).filter(status=Alert.Status.PENDING, next_attempt_at__lte=now)
         if alert_ids is not None:
             due = due.filter(pk__in=alert_ids)
+        if created_before is not None:
+            # Alerts not yet planned at all are left to their own task for a while.
+            due = due.filter(Q(created_at__lt=created_before) | ~Q(held_for=""))
         alerts = list(due.select_related("search").order_by("next_attempt_at", "pk")[:limit])
         if not alerts:
             return PlanResult(alerts=0, delivery_ids=[])
@@ -231,6 +256,8 @@ def _user_plans(*, user_ids: set[int], now: datetime) -> dict[int, _UserPlan]:
         except NotificationPreferences.DoesNotExist:
             prefs = NotificationPreferences(user=user)
         active = [channel for channel in channels.get(user.pk, []) if channel.kind != channel.Kind.EMAIL or prefs.email_enabled]
+        if not user.is_active or user.deleted_at is not None:
+            active = []  # a closed or deleted account is told nothing
         row = recent.get(user.pk, {})
         plans[user.pk] = _UserPlan(prefs, user.timezone, active, row.get("count", 0), row.get("oldest"))
     return plans
@@ -476,7 +503,7 @@ def alerts_deliver_due(*, now: datetime | None = None) -> Counter[str]:
     """The periodic sweep: due digests and held alerts, retries, and work whose task was lost."""
     now = now or timezone.now()
     deliveries_release_stale(now=now)
-    while alerts_plan(now=now, limit=PLAN_BATCH).alerts == PLAN_BATCH:
+    while alerts_plan(now=now, limit=PLAN_BATCH, created_before=now - SWEEP_GRACE).alerts == PLAN_BATCH:
         pass
     outcomes: Counter[str] = Counter()
     while True:
@@ -494,8 +521,8 @@ def alert_retry(*, alert_ids: list[int]) -> int:
             status=Alert.Status.PENDING, notification=None, held_for="", next_attempt_at=now, error="", attempts=0
         )
     if count:
-        ids = list(alert_ids)
-        transaction.on_commit(lambda: _queue_processing(ids))
+        chunks = _chunks_by_user(list(Alert.objects.filter(pk__in=alert_ids, status=Alert.Status.PENDING).values_list("id", "user_id")))
+        transaction.on_commit(lambda: _queue_processing(chunks))
     logger.info("alerts_retried", extra={"count": count})
     return count
 

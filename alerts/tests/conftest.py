@@ -66,3 +66,11 @@ def notify(search: Any, listing: Any, *, kind: str = "new", deal_score: Any = No
     """Hand alerts one event, the way searches does."""
     event = AlertEvent(search.owner_id, search.pk, listing.pk, kind, listing.price, listing.currency, deal_score, explanation)
     return alerts_notify(events=[event])
+
+
+@pytest.fixture
+def q_sync(monkeypatch) -> None:  # noqa: ANN001
+    """django-q2 runs queued tasks at once, in this process (its ``sync`` mode)."""
+    from django_q.conf import Conf
+
+    monkeypatch.setattr(Conf, "SYNC", True)

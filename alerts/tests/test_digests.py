@@ -141,3 +141,13 @@ def test_next_digest_times_in_the_users_zone() -> None:
     assert timing.next_digest_at(now=now, tz_name="Asia/Kolkata", frequency="hourly") == at("2026-11-30 10:30:00")  # UTC+5:30
     assert timing.next_digest_at(now=now, tz_name="America/New_York", frequency="daily") == at("2026-11-30 13:00:00")  # 05:20 there
     assert timing.next_digest_at(now=at("2026-11-30 07:00:00"), tz_name="UTC", frequency="daily") == at("2026-11-30 08:00:00")
+
+
+def test_deleted_account_gets_nothing() -> None:
+    from django.utils import timezone
+
+    user = UserFactory(deleted_at=timezone.now())
+    ids = notify(SearchFactory(owner=user), ListingFactory())
+    alerts_process(alert_ids=ids)
+    assert len(mail.outbox) == 0
+    assert Alert.objects.get(pk=ids[0]).status == Alert.Status.SKIPPED
