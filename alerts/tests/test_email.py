@@ -162,3 +162,33 @@ def test_smtp_server_down_is_retried_with_its_error_then_sent(settings) -> None:
         controller.stop()
     assert len(recorder.messages) == 1
     assert Alert.objects.get(pk=ids[0]).status == Alert.Status.SENT
+
+
+def test_metrics_count_created_sent_and_the_delay(smtp_server) -> None:  # noqa: ANN001
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from monitoring import metrics
+
+    def sample(name: str, labels: dict) -> float:
+        for family in (
+            metrics.alerts_created_total.collect() + metrics.alerts_sent_total.collect() + metrics.alert_delivery_delay_seconds.collect()
+        ):
+            for metric in family.samples:
+                if metric.name == name and metric.labels == labels:
+                    return metric.value
+        return 0.0
+
+    created = sample("alerts_created_total", {"channel": "email", "kind": "new"})
+    sent = sample("alerts_sent_total", {"channel": "email", "status": "sent"})
+    delays = sample("alert_delivery_delay_seconds_count", {"channel": "email"})
+    slow = sample("alert_delivery_delay_seconds_bucket", {"channel": "email", "le": "60.0"})
+    listing = ListingFactory(first_seen_at=timezone.now() - timedelta(minutes=10))
+
+    alerts_process(alert_ids=notify(SearchFactory(), listing))
+
+    assert sample("alerts_created_total", {"channel": "email", "kind": "new"}) == created + 1
+    assert sample("alerts_sent_total", {"channel": "email", "status": "sent"}) == sent + 1
+    assert sample("alert_delivery_delay_seconds_count", {"channel": "email"}) == delays + 1
+    assert sample("alert_delivery_delay_seconds_bucket", {"channel": "email", "le": "60.0"}) == slow  # ten minutes is not under a minute
