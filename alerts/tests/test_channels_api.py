@@ -95,3 +95,23 @@ def test_admin_shows_only_the_masked_secret(admin_client, allow_loopback_webhook
     assert page.status_code == 200
     assert secret not in page.content.decode()
     assert channel.masked_secret in page.content.decode()
+
+
+def test_admin_lists_alerts_deliveries_and_their_errors(admin_client, allow_loopback_webhooks, httpserver) -> None:  # noqa: ANN001
+    from alerts.models import Delivery
+    from alerts.services import alerts_process, channel_create
+    from alerts.tests.factories import ListingFactory, PreferencesFactory, SearchFactory
+
+    from .conftest import notify
+
+    user = UserFactory()
+    PreferencesFactory(user=user, email_enabled=False)
+    channel_create(user=user, kind="webhook", url=httpserver.url_for("/hook"))
+    httpserver.expect_request("/hook").respond_with_data("nope", status=502)
+    alerts_process(alert_ids=notify(SearchFactory(owner=user), ListingFactory()))
+    delivery = Delivery.objects.get()
+
+    for path in ("/admin/alerts/alert/", "/admin/alerts/delivery/", "/admin/alerts/notification/", "/admin/alerts/notificationchannel/"):
+        assert admin_client.get(path).status_code == 200, path
+    page = admin_client.get(f"/admin/alerts/notification/{delivery.notification_id}/change/").content.decode()
+    assert "the receiver answered HTTP 502" in page
