@@ -547,25 +547,13 @@ def channel_create(
     *, user: User, kind: str, label: str = "", url: str = "", address: str = "", secret: str = ""
 ) -> tuple[NotificationChannel, str]:
     """Add a channel. Returns it and, for a webhook, its signing secret (shown this once)."""
-    from alerts.channels.apprise import apprise_url_check
-    from alerts.channels.webhook import allow_private_addresses
-    from dealscout.netguard import AddressNotAllowed, check_url_allowed
-
     channel = NotificationChannel(user=user, kind=kind, label=label)
     shown = ""
     if kind == NotificationChannel.Kind.WEBHOOK:
-        try:
-            check_url_allowed(url, allow_private=allow_private_addresses())
-        except AddressNotAllowed as exc:
-            raise ChannelError(f"url: {exc}") from None
-        channel.config = {"url": url}
+        _channel_set_url(channel, url)
         channel.secret = shown = secret or secrets.token_urlsafe(32)
     elif kind == NotificationChannel.Kind.APPRISE:
-        try:
-            apprise_url_check(url)
-        except DeliveryError as exc:
-            raise ChannelError(f"url: {exc}") from None
-        channel.secret = url
+        _channel_set_url(channel, url)
     elif kind == NotificationChannel.Kind.EMAIL:
         if NotificationChannel.objects.filter(user=user, kind=kind).exists():
             raise ChannelError("kind: you already have an e-mail channel; change its address instead")
@@ -578,10 +566,36 @@ def channel_create(
     return channel, shown
 
 
-def channel_update(*, channel: NotificationChannel, label: str | None = None, enabled: bool | None = None) -> NotificationChannel:
-    """Rename, turn off, or turn back on (which forgets why it was turned off)."""
+def _channel_set_url(channel: NotificationChannel, url: str) -> None:
+    """Check a webhook or Apprise URL (public address, readable) and store it where it belongs."""
+    from alerts.channels.apprise import apprise_url_check
+    from alerts.channels.webhook import allow_private_addresses
+    from dealscout.netguard import AddressNotAllowed, check_url_allowed
+
+    if channel.kind == NotificationChannel.Kind.WEBHOOK:
+        try:
+            check_url_allowed(url, allow_private=allow_private_addresses())
+        except AddressNotAllowed as exc:
+            raise ChannelError(f"url: {exc}") from None
+        channel.config = {**channel.config, "url": url}
+    elif channel.kind == NotificationChannel.Kind.APPRISE:
+        try:
+            apprise_url_check(url)
+        except DeliveryError as exc:
+            raise ChannelError(f"url: {exc}") from None
+        channel.secret = url
+    else:
+        raise ChannelError("url: an e-mail channel has no URL")
+
+
+def channel_update(
+    *, channel: NotificationChannel, label: str | None = None, enabled: bool | None = None, url: str | None = None
+) -> NotificationChannel:
+    """Rename, point elsewhere, turn off, or turn back on (which forgets why it was turned off)."""
     if label is not None:
         channel.label = label
+    if url is not None:
+        _channel_set_url(channel, url)
     if enabled is not None and enabled != channel.enabled:
         channel.enabled = enabled
         if enabled:

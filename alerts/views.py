@@ -51,6 +51,12 @@ class ChannelCreateSerializer(serializers.Serializer):
 class ChannelUpdateSerializer(serializers.Serializer):
     label = serializers.CharField(max_length=100, required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
+    url = serializers.CharField(max_length=1000, required=False)
+
+
+def _field_error(exc: services.ChannelError) -> ValidationError:
+    field, _, message = str(exc).partition(": ")
+    return ValidationError({field: [message]})
 
 
 class ChannelListView(APIView):
@@ -65,8 +71,7 @@ class ChannelListView(APIView):
         try:
             channel, shown_secret = services.channel_create(user=request.user, **data.validated_data)
         except services.ChannelError as exc:
-            field, _, message = str(exc).partition(": ")
-            raise ValidationError({field: [message]}) from None
+            raise _field_error(exc) from None
         body = ChannelOutputSerializer(channel).data
         if shown_secret:
             body["secret"] = shown_secret  # shown this once, to set up the receiver
@@ -81,7 +86,10 @@ class ChannelDetailView(APIView):
         channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
         data = ChannelUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        channel = services.channel_update(channel=channel, **data.validated_data)
+        try:
+            channel = services.channel_update(channel=channel, **data.validated_data)
+        except services.ChannelError as exc:
+            raise _field_error(exc) from None
         return Response(ChannelOutputSerializer(channel).data)
 
     def delete(self, request: Request, channel_id: int) -> Response:

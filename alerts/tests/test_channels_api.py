@@ -115,3 +115,14 @@ def test_admin_lists_alerts_deliveries_and_their_errors(admin_client, allow_loop
         assert admin_client.get(path).status_code == 200, path
     page = admin_client.get(f"/admin/alerts/notification/{delivery.notification_id}/change/").content.decode()
     assert "the receiver answered HTTP 502" in page
+
+
+def test_webhook_url_can_change_but_not_to_a_private_address(alice, settings) -> None:  # noqa: ANN001
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
+    created = alice.post(URL, {"kind": "webhook", "url": "http://127.0.0.1:9/hook"}, format="json")
+    path = f"{URL}{created.data['id']}/"
+    assert alice.patch(path, {"url": "http://127.0.0.1:9/other"}, format="json").data["url"] == "http://127.0.0.1:9/other"
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = False
+    refused = alice.patch(path, {"url": "http://10.0.0.8/hook"}, format="json")
+    assert refused.status_code == 400 and "non-public" in str(refused.data["url"])
+    assert NotificationChannel.objects.get(pk=created.data["id"]).config["url"] == "http://127.0.0.1:9/other"
