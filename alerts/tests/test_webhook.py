@@ -198,3 +198,17 @@ def test_apprise_receiver_down_is_a_retry_and_the_error_hides_the_url(httpserver
     delivery = Delivery.objects.get()
     assert delivery.status == Delivery.Status.PENDING and delivery.attempts == 1
     assert "did not accept" in delivery.error and "s3cr3t" not in delivery.error
+
+
+def test_delivery_left_sending_by_a_dead_worker_is_sent_again_later(httpserver) -> None:  # noqa: ANN001
+    from alerts.services import STALE_CLAIM, alerts_plan, deliveries_claim
+
+    user, _channel, _secret = webhook_user(httpserver)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    plan = alerts_plan(alert_ids=notify(SearchFactory(owner=user), ListingFactory()))
+    now = timezone.now()
+    assert [delivery.pk for delivery in deliveries_claim(delivery_ids=plan.delivery_ids, now=now, limit=10)] == plan.delivery_ids
+    # ...and the worker dies here, before sending.
+    assert alerts_deliver_due(now=now + STALE_CLAIM / 2) == {}
+    assert alerts_deliver_due(now=now + STALE_CLAIM * 2) == {"sent": 1}
+    assert len(httpserver.log) == 1
