@@ -1,13 +1,15 @@
-"""django-q2 entry points for alert delivery."""
+"""django-q2 entry points for alert delivery: thin callers of services."""
 
 from __future__ import annotations
 
 from alerts import services
 
 
-def deliver_alert(alert_id: int) -> str:
-    return services.alert_deliver(alert_id=alert_id)
+def process_alerts(alert_ids: list[int]) -> dict[str, int]:
+    """New alerts, queued by alerts_notify once their transaction commits."""
+    return dict(services.alerts_process(alert_ids=alert_ids))
 
 
-def deliver_due() -> int:
-    return services.alerts_deliver_due()
+def deliver_due() -> dict[str, int]:
+    """Every minute: digests and held alerts that came due, retries, lost work."""
+    return dict(services.alerts_deliver_due())

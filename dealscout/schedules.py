@@ -21,6 +21,7 @@ class ScheduleSpec:
 
 SCHEDULES = [
     ScheduleSpec(name="dispatch-due-searches", func="searches.tasks.dispatch_due", schedule_type="I", minutes=1),
+    # Also sends the digests (hourly, daily, quiet hours, hourly cap) and the retries that came due.
     ScheduleSpec(name="deliver-due-alerts", func="alerts.tasks.deliver_due", schedule_type="I", minutes=1),
     ScheduleSpec(name="purge-expired-data", func="accounts.tasks.purge_expired", schedule_type="D"),
 ]

@@ -16,5 +16,6 @@ urlpatterns = [
     path("health", monitoring_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include(accounts_api.urlpatterns)),
+    path("", include("alerts.urls")),  # alert channels and one-click unsubscribe, before the router
     path("api/v1/", include(router.urls)),
 ]

@@ -44,6 +44,19 @@ class Search(models.Model):
         default=Decimal("5.00"),
         help_text="A drop of at least this much below the last alerted price makes a price-drop alert.",
     )
+    alert_frequency = models.CharField(
+        max_length=10,
+        choices=[
+            ("", "Account default"),
+            ("instant", "Instant"),
+            ("hourly", "Hourly digest"),
+            ("daily", "Daily digest"),
+            ("off", "Paused"),
+        ],
+        default="",
+        blank=True,
+        help_text="Overrides the owner's alert frequency for this search; 'off' pauses its alerts (one-click unsubscribe).",
+    )
     min_deal_score = models.DecimalField(
         max_digits=6, decimal_places=2, null=True, blank=True, help_text="Alert only on deals at least this good."
     )

@@ -152,7 +152,7 @@ def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Ma
         if search.alert_on_new:
             for match in new_matches:
                 if search.min_deal_score is None or (match.deal_score is not None and match.deal_score >= search.min_deal_score):
-                    events.append(AlertEvent.new_listing(search=search, listing=match.listing))
+                    events.append(AlertEvent.new_listing(search=search, listing=match.listing, match=match))
 
     if search.alert_on_price_drop:
         events.extend(_price_drop_events(search, upsert, existing))
@@ -172,7 +172,7 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
         if change.new_price <= (match.reference_price * factor).quantize(Decimal("0.01")):
             match.reference_price = change.new_price
             to_update.append(match)
-            events.append(AlertEvent.price_drop(search=search, listing=listings[listing_id]))
+            events.append(AlertEvent.price_drop(search=search, listing=listings[listing_id], match=match))
     Match.objects.bulk_update(to_update, ["reference_price"])
     return events
 

@@ -1,0 +1,113 @@
+"""Channel management under /api/v1/alerts/channels/ and the one-click unsubscribe page.
+
+Secrets are never serialized back: a webhook's signing secret appears once, in the
+answer to the POST that created it; afterwards only a masked form is shown.
+"""
+
+from __future__ import annotations
+
+from django.core import signing
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from alerts import selectors, services
+from alerts.models import NotificationChannel
+from alerts.tokens import unsubscribe_token_read
+
+
+class ChannelOutputSerializer(serializers.ModelSerializer):
+    url = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    secret = serializers.CharField(source="masked_secret")
+
+    class Meta:
+        model = NotificationChannel
+        fields = ["id", "kind", "label", "url", "address", "secret", "enabled", "disabled_reason", "disabled_at", "created_at"]
+
+    def get_url(self, channel: NotificationChannel) -> str:
+        # An Apprise URL is all secret (its tokens sit in it); a webhook URL is not.
+        return channel.config.get("url", "") if channel.kind == NotificationChannel.Kind.WEBHOOK else ""
+
+    def get_address(self, channel: NotificationChannel) -> str:
+        if channel.kind != NotificationChannel.Kind.EMAIL:
+            return ""
+        return channel.config.get("address") or channel.user.email
+
+
+class ChannelCreateSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
+    label = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    url = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
+    address = serializers.EmailField(required=False, default="", allow_blank=True)
+    secret = serializers.CharField(max_length=200, min_length=16, required=False, default="", write_only=True)
+
+
+class ChannelUpdateSerializer(serializers.Serializer):
+    label = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+    url = serializers.CharField(max_length=1000, required=False)
+
+
+def _field_error(exc: services.ChannelError) -> ValidationError:
+    field, _, message = str(exc).partition(": ")
+    return ValidationError({field: [message]})
+
+
+class ChannelListView(APIView):
+    def get(self, request: Request) -> Response:
+        services.channels_for_users(user_ids={request.user.pk})  # the account's e-mail channel, made on first use
+        channels = selectors.channels_for_user(user=request.user)
+        return Response(ChannelOutputSerializer(channels, many=True).data)
+
+    def post(self, request: Request) -> Response:
+        data = ChannelCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            channel, shown_secret = services.channel_create(user=request.user, **data.validated_data)
+        except services.ChannelError as exc:
+            raise _field_error(exc) from None
+        body = ChannelOutputSerializer(channel).data
+        if shown_secret:
+            body["secret"] = shown_secret  # shown this once, to set up the receiver
+        return Response(body, status=status.HTTP_201_CREATED)
+
+
+class ChannelDetailView(APIView):
+    def get(self, request: Request, channel_id: int) -> Response:
+        return Response(ChannelOutputSerializer(selectors.channel_get_for_user(user=request.user, channel_id=channel_id)).data)
+
+    def patch(self, request: Request, channel_id: int) -> Response:
+        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
+        data = ChannelUpdateSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            channel = services.channel_update(channel=channel, **data.validated_data)
+        except services.ChannelError as exc:
+            raise _field_error(exc) from None
+        return Response(ChannelOutputSerializer(channel).data)
+
+    def delete(self, request: Request, channel_id: int) -> Response:
+        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
+        if channel.kind == NotificationChannel.Kind.EMAIL:
+            raise ValidationError({"kind": ["the account's e-mail channel cannot be deleted; turn it off instead"]})
+        channel.delete()
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@csrf_exempt  # the signed token is the credential; mail providers POST here without a session (RFC 8058)
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """GET asks (link scanners fetch links, they must not pause anything); POST pauses."""
+    try:
+        _user_id, search_ids = unsubscribe_token_read(token=token)
+    except signing.BadSignature:
+        return render(request, "alerts/unsubscribe.html", {"invalid": True}, status=400)
+    if request.method == "POST":
+        paused = services.search_alerts_pause(token=token)
+        return render(request, "alerts/unsubscribe.html", {"paused": paused})
+    return render(request, "alerts/unsubscribe.html", {"paused": None, "count": len(search_ids)})
