@@ -39,10 +39,22 @@ def sandbox_server(sandbox_clock: ManualClock) -> Iterator[str]:
 
 @pytest.fixture
 def sandbox_marketplace(db, sandbox_server: str):  # noqa: ANN001
+    from django.core.cache import cache
+
+    from listings import http
     from listings.models import Marketplace
 
+    # Rate-limit slots, breaker state and robots.txt live in the cache (Redis survives
+    # between tests); start each test from nothing, with a limit tests never reach.
+    cache.clear()
+    http.clients_reset()
     return Marketplace.objects.create(
-        slug="sandbox", name="Sandbox Market", agent="jsonld", base_url=sandbox_server, allow_private_network=True
+        slug="sandbox",
+        name="Sandbox Market",
+        agent="jsonld",
+        base_url=sandbox_server,
+        allow_private_network=True,
+        requests_per_minute=6000,
     )
 
 

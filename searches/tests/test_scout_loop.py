@@ -6,9 +6,10 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.core.cache import cache
 
 from alerts.models import Alert
-from alerts.services import alerts_deliver_due
+from alerts.services import alerts_process
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
 from listings.sandbox import catalogue
 from searches.models import Match
@@ -68,7 +69,7 @@ def test_a_new_match_creates_one_alert_and_one_email(sandbox_marketplace) -> Non
     run_scout(search, sandbox_marketplace)
     alert = Alert.objects.get(search=search)
     assert alert.kind == Alert.Kind.NEW
-    alerts_deliver_due()
+    alerts_process(alert_ids=[alert.pk])
     alert.refresh_from_db()
     assert alert.status == Alert.Status.SENT
     assert len(mail.outbox) == 1
@@ -108,8 +109,10 @@ def test_new_matches_get_a_deal_score_with_its_explanation(sandbox_marketplace) 
 
 
 def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_round_works(httpserver) -> None:
+    cache.clear()
+    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n", content_type="text/plain")
     shop = Marketplace.objects.create(
-        slug="flaky", name="Flaky", agent="jsonld", base_url=httpserver.url_for("/"), allow_private_network=True
+        slug="flaky", name="Flaky", agent="jsonld", base_url=httpserver.url_for("/"), allow_private_network=True, requests_per_minute=6000
     )
     search = SearchFactory(query="fujifilm x100v", marketplaces=[shop])
     broken = '<html><head><script type="application/ld+json">{"@type": "ItemList", "itemListElement": [</script></head></html>'
@@ -132,7 +135,9 @@ def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_roun
     assert list(ScrapeRun.objects.order_by("pk").values_list("status", flat=True)) == ["parse_error", "ok"]
 
 
-def test_a_dead_marketplace_is_a_failed_run_not_an_exception(db) -> None:
+def test_a_dead_marketplace_is_a_failed_run_not_an_exception(db, settings) -> None:
+    cache.clear()
+    settings.SCOUT_MAX_RETRIES = 0
     shop = Marketplace.objects.create(slug="dead", name="Dead", agent="jsonld", base_url="http://127.0.0.1:9", allow_private_network=True)
     search = SearchFactory(marketplaces=[shop])
     result = run_scout(search, shop)
