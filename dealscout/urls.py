@@ -16,5 +16,6 @@ urlpatterns = [
     path("health", monitoring_views.health, name="health"),
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include(accounts_api.urlpatterns)),
+    path("api/v1/monitoring/", include("monitoring.urls")),
     path("api/v1/", include(router.urls)),
 ]

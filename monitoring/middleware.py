@@ -1,0 +1,94 @@
+"""Request middleware: a request id, timing, metrics and one log line per request."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+
+from monitoring import metrics
+from monitoring.logging import bind_context, clear_context, current_request
+from monitoring.routes import UNMATCHED, route_template
+
+logger = logging.getLogger("monitoring.requests")
+
+REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+# Probes and scrapes arrive every few seconds: their lines would drown the rest.
+QUIET_ENDPOINTS = frozenset({"/health", "/api/v1/monitoring/health/live", "/api/v1/monitoring/health/ready", "/api/v1/monitoring/metrics"})
+
+
+def request_id_from(request: HttpRequest) -> str:
+    incoming = request.headers.get("X-Request-ID", "")
+    return incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+
+
+def method_label(method: str | None) -> str:
+    method = (method or "").upper()
+    return method if method in KNOWN_METHODS else "other"
+
+
+class RequestMonitoringMiddleware:
+    """Outermost middleware, so its timing and headers cover every other layer."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        request_id = request_id_from(request)
+        request.request_id = request_id  # type: ignore[attr-defined]
+        clear_context()
+        bind_context(request_id=request_id)
+        token = current_request.set(request)
+        method = method_label(request.method)
+        in_progress = metrics.http_requests_in_progress.labels(method=method)
+        in_progress.inc()
+        try:
+            response = self.get_response(request)
+            duration = time.perf_counter() - started
+            endpoint = route_template(getattr(request, "resolver_match", None))
+            status = response.status_code
+            metrics.http_requests_total.labels(method=method, endpoint=endpoint, status=str(status)).inc()
+            metrics.http_request_duration_seconds.labels(method=method, endpoint=endpoint).observe(duration)
+            response["X-Request-ID"] = request_id
+            response["X-Process-Time"] = f"{duration:.6f}"
+            self._log(request, endpoint, status, duration)
+            return response
+        finally:
+            in_progress.dec()
+            current_request.reset(token)
+            clear_context()
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        # Sentry's Django integration reports it too; this line ties it to the request id.
+        logger.error(
+            "request_failed",
+            exc_info=exception,
+            extra={"method": request.method, "endpoint": route_template(getattr(request, "resolver_match", None))},
+        )
+
+    @staticmethod
+    def _log(request: HttpRequest, endpoint: str, status: int, duration: float) -> None:
+        if status >= 500:
+            level = logging.ERROR
+        elif endpoint in QUIET_ENDPOINTS:
+            level = logging.DEBUG
+        else:
+            level = logging.INFO
+        if logger.isEnabledFor(level):
+            logger.log(
+                level,
+                "request_finished",
+                extra={
+                    "method": request.method,
+                    "endpoint": endpoint,
+                    "path": request.path if endpoint == UNMATCHED else endpoint,
+                    "status": status,
+                    "duration_ms": round(duration * 1000, 2),
+                },
+            )
