@@ -22,6 +22,7 @@ from prometheus_client.registry import Collector
 
 from monitoring import hooks, metrics
 from monitoring.multiprocess import multiproc_dir
+from monitoring.timing import timed_operation
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +94,7 @@ def database_connections() -> tuple[float, float | None]:
     return float(sum(1 for c in connections.all(initialized_only=True) if c.connection is not None)), None
 
 
+@timed_operation("scrape_time_gauges")
 def compute_scrape_time_gauges() -> dict[str, float]:
     values: dict[str, float | None] = {
         "task_queue_depth": _safe(task_queue_depth, "task_queue_depth"),

@@ -64,6 +64,16 @@ class RequestMonitoringMiddleware:
             current_request.reset(token)
             clear_context()
 
+    def process_view(self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object) -> None:
+        # Session authentication is known now; resolving the lazy user costs the query the
+        # view would make anyway. Probes skip it. Token authentication (DRF, inside the
+        # view) is picked up per line by monitoring.logging.add_user_id.
+        if route_template(getattr(request, "resolver_match", None)) in QUIET_ENDPOINTS:
+            return
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            bind_context(user_id=user.pk)
+
     def process_exception(self, request: HttpRequest, exception: Exception) -> None:
         # Sentry's Django integration reports it too; this line ties it to the request id.
         logger.error(

@@ -3,8 +3,8 @@
 Connected in MonitoringConfig.ready(), so no task module has to change:
 - ``pre_enqueue`` (the queuing process) copies the request id and user id into the task;
 - ``pre_execute`` (the worker) binds them, with the task's name and id, for its log lines;
-- ``post_execute`` (the cluster's monitor process, once the result is saved) counts the
-  task and records its duration;
+- ``post_execute_in_worker`` (the worker, also in sync mode and when the task raised)
+  counts the task, records its duration and clears the log context;
 - ``post_spawn`` (a new worker process) marks the metrics of dead processes.
 """
 
@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+
+from django.utils import timezone
 
 from monitoring import metrics
 from monitoring.logging import bind_context, clear_context, context, current_request
@@ -53,18 +55,19 @@ def on_pre_execute(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any) 
 
 
 def on_post_execute_in_worker(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any) -> None:
-    clear_context()
-
-
-def on_post_execute(sender: Any, task: dict[str, Any], **kwargs: Any) -> None:
-    name = task_name_of(task.get("func"))
-    success = bool(task.get("success"))
-    metrics.tasks_total.labels(task_name=name, status="success" if success else "failure").inc()
-    started, stopped = task.get("started"), task.get("stopped")
-    if started is not None and stopped is not None:
-        metrics.task_duration_seconds.labels(task_name=name).observe(max((stopped - started).total_seconds(), 0.0))
-    if not success:
-        logger.error("task_failed", extra={"task_name": name, "task_id": task.get("id"), **task.get(LOG_CONTEXT_KEY, {})})
+    try:
+        name = task_name_of(task.get("func"))
+        # In sync mode a failing task raises before django-q2 records its outcome.
+        success = bool(task.get("success", False))
+        metrics.tasks_total.labels(task_name=name, status="success" if success else "failure").inc()
+        started = task.get("started")
+        stopped = task.get("stopped") or timezone.now()
+        if started is not None:
+            metrics.task_duration_seconds.labels(task_name=name).observe(max((stopped - started).total_seconds(), 0.0))
+        if not success:
+            logger.error("task_failed", extra={"task_name": name, "task_id": task.get("id")})
+    finally:
+        clear_context()
 
 
 def on_post_spawn(sender: Any, proc_name: str = "", **kwargs: Any) -> None:
@@ -79,5 +82,4 @@ def connect() -> None:
     signals.pre_enqueue.connect(on_pre_enqueue, dispatch_uid="monitoring_pre_enqueue")
     signals.pre_execute.connect(on_pre_execute, dispatch_uid="monitoring_pre_execute")
     signals.post_execute_in_worker.connect(on_post_execute_in_worker, dispatch_uid="monitoring_post_execute_in_worker")
-    signals.post_execute.connect(on_post_execute, dispatch_uid="monitoring_post_execute")
     signals.post_spawn.connect(on_post_spawn, dispatch_uid="monitoring_post_spawn")
