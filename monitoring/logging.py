@@ -86,7 +86,10 @@ def redact_value(value: Any, depth: int = 0, max_depth: int = 8) -> Any:
         }
     if isinstance(value, list | tuple | set):
         return [redact_value(v, depth + 1, max_depth) for v in value]
-    return value
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    # Any other object (a request, an exception) would be rendered by its repr: redact that.
+    return redact_text(str(value))
 
 
 def redact_processor(logger: Any, method: str, event_dict: dict[str, Any]) -> dict[str, Any]:
