@@ -12,8 +12,10 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
+import psutil
 from django.db import connection
 from django.utils import timezone
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
@@ -94,6 +96,35 @@ def database_connections() -> tuple[float, float | None]:
     return float(sum(1 for c in connections.all(initialized_only=True) if c.connection is not None)), None
 
 
+CGROUP = Path("/sys/fs/cgroup")
+
+
+def memory_usage() -> tuple[float, float]:
+    """(bytes used, ratio of the limit): the container's cgroup v2 limit when it has one."""
+    try:
+        limit = (CGROUP / "memory.max").read_text().strip()
+        current = int((CGROUP / "memory.current").read_text().strip())
+        if limit != "max":
+            return float(current), current / int(limit)
+    except (OSError, ValueError):
+        pass
+    memory = psutil.virtual_memory()
+    used = memory.total - memory.available
+    return float(used), used / memory.total
+
+
+def system_usage() -> dict[str, float]:
+    from django.conf import settings
+
+    used_bytes, used_ratio = memory_usage()
+    return {
+        "system_cpu_used_ratio": psutil.cpu_percent(interval=None) / 100.0,
+        "system_memory_used_ratio": used_ratio,
+        "system_memory_used_bytes": used_bytes,
+        "system_disk_used_ratio": psutil.disk_usage(str(settings.BASE_DIR)).percent / 100.0,
+    }
+
+
 @timed_operation("scrape_time_gauges")
 def compute_scrape_time_gauges() -> dict[str, float]:
     values: dict[str, float | None] = {
@@ -107,6 +138,7 @@ def compute_scrape_time_gauges() -> dict[str, float]:
     conns = _safe(database_connections, "database_connections_total")
     if conns is not None:
         values["database_connections_total"], values["database_connections_max"] = conns
+    values.update(_safe(system_usage, "system") or {})
     for gauge in hooks.business_gauges():
         values[gauge.name] = _safe(gauge.read, gauge.name)
     return {k: v for k, v in values.items() if v is not None}

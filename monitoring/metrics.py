@@ -51,5 +51,9 @@ SCRAPE_TIME_GAUGES = {
     "qcluster_clusters": "django-q2 clusters that reported in the last minute.",
     "database_connections_total": "Open connections to the database (PostgreSQL: server-wide for our database).",
     "database_connections_max": "The database server's connection limit (PostgreSQL only).",
+    "system_cpu_used_ratio": "CPU in use on the machine or container, 0 to 1.",
+    "system_memory_used_ratio": "Memory in use against the container's limit (cgroup v2), or the machine's, 0 to 1.",
+    "system_memory_used_bytes": "Memory in use in the container (cgroup v2) or on the machine.",
+    "system_disk_used_ratio": "Disk space in use where the application lives, 0 to 1.",
 }
 # Business gauges that the domain apps register in their monitoring_hooks.py.
