@@ -154,7 +154,8 @@ def service(tmp_path: Path) -> Iterator[Service]:
         shop.shutdown()
         shop.server_close()
         for log in sorted(tmp_path.glob("*.log")):
-            print(f"--- {log.name} (tail)\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:]))
+            # Shown by pytest when the test fails: what each server said last.
+            print(f"--- {log.name} (tail)\n" + "\n".join(log.read_text(errors="replace").splitlines()[-15:]))  # noqa: T201
 
 
 SETUP_DATA = """
