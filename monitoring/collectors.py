@@ -18,12 +18,12 @@ from typing import Any
 import psutil
 from django.db import connection
 from django.utils import timezone
-from prometheus_client import REGISTRY, CollectorRegistry, generate_latest, multiprocess
+from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, UnknownMetricFamily
 from prometheus_client.registry import Collector
 
 from monitoring import hooks, metrics
-from monitoring.multiprocess import multiproc_dir
+from monitoring.multiprocess import SummingCollector, multiproc_dir
 from monitoring.timing import timed_operation
 
 logger = logging.getLogger(__name__)
@@ -222,9 +222,10 @@ def _scheduled_task_names() -> list[str]:
 def render(*, include_scrape_time: bool = True) -> bytes:
     """The exposition text of this process (or, in multiprocess mode, of all of them)."""
     initialise_known_labels()
-    if multiproc_dir() is not None:
+    directory = multiproc_dir()
+    if directory is not None:
         registry = CollectorRegistry()
-        multiprocess.MultiProcessCollector(registry)
+        registry.register(SummingCollector(directory))
     else:
         registry = REGISTRY
     if include_scrape_time:

@@ -14,8 +14,14 @@ disable_created_metrics()
 http_requests_total = Counter(
     "http_requests_total", "HTTP requests answered, by method, route template and status.", ["method", "endpoint", "status"]
 )
+# Fewer buckets than the default 15: every bucket is a series per route template in every
+# worker's file, and these still place the 500 ms objective and the 1 s alert exactly.
+HTTP_BUCKETS = (0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 http_request_duration_seconds = Histogram(
-    "http_request_duration_seconds", "Time to answer an HTTP request, by method and route template.", ["method", "endpoint"]
+    "http_request_duration_seconds",
+    "Time to answer an HTTP request, by method and route template.",
+    ["method", "endpoint"],
+    buckets=HTTP_BUCKETS,
 )
 tasks_total = Counter("tasks_total", "django-q2 tasks finished, by task name and status.", ["task_name", "status"])
 task_duration_seconds = Histogram("task_duration_seconds", "Time a django-q2 task ran, by task name.", ["task_name"])

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from collections.abc import Callable
+from functools import lru_cache
+from typing import Any
 
 import sentry_sdk
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from monitoring import metrics
@@ -18,19 +21,39 @@ from monitoring.routes import UNMATCHED, route_template
 logger = logging.getLogger("monitoring.requests")
 
 REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{1,128}$")
+SLOW_REQUEST_SECONDS = 1.0
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 # Probes and scrapes arrive every few seconds: their lines would drown the rest.
 QUIET_ENDPOINTS = frozenset({"/health", "/api/v1/monitoring/health/live", "/api/v1/monitoring/health/ready", "/api/v1/monitoring/metrics"})
 
 
 def request_id_from(request: HttpRequest) -> str:
-    incoming = request.headers.get("X-Request-ID", "")
-    return incoming if REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+    # META directly: request.headers builds a dict of every header on first use.
+    incoming = request.META.get("HTTP_X_REQUEST_ID", "")
+    # 32 random hex digits, as uuid4().hex but without building a UUID object per request.
+    return incoming if REQUEST_ID_RE.match(incoming) else os.urandom(16).hex()
 
 
 def method_label(method: str | None) -> str:
     method = (method or "").upper()
     return method if method in KNOWN_METHODS else "other"
+
+
+# labels() validates and hashes its arguments on every call; the children are few (methods x
+# route templates x statuses), so they are kept here once looked up.
+@lru_cache(maxsize=4096)
+def _counter(method: str, endpoint: str, status: int) -> Any:
+    return metrics.http_requests_total.labels(method=method, endpoint=endpoint, status=str(status))
+
+
+@lru_cache(maxsize=2048)
+def _histogram(method: str, endpoint: str) -> Any:
+    return metrics.http_request_duration_seconds.labels(method=method, endpoint=endpoint)
+
+
+@lru_cache(maxsize=16)
+def _in_progress(method: str) -> Any:
+    return metrics.http_requests_in_progress.labels(method=method)
 
 
 class RequestMonitoringMiddleware:
@@ -43,19 +66,19 @@ class RequestMonitoringMiddleware:
         started = time.perf_counter()
         request_id = request_id_from(request)
         request.request_id = request_id  # type: ignore[attr-defined]
-        clear_context()
+        # The context is cleared when each request ends (below), so it starts empty here.
         bind_context(request_id=request_id)
         token = current_request.set(request)
         method = method_label(request.method)
-        in_progress = metrics.http_requests_in_progress.labels(method=method)
+        in_progress = _in_progress(method)
         in_progress.inc()
         try:
             response = self.get_response(request)
             duration = time.perf_counter() - started
             endpoint = route_template(getattr(request, "resolver_match", None))
             status = response.status_code
-            metrics.http_requests_total.labels(method=method, endpoint=endpoint, status=str(status)).inc()
-            metrics.http_request_duration_seconds.labels(method=method, endpoint=endpoint).observe(duration)
+            _counter(method, endpoint, status).inc()
+            _histogram(method, endpoint).observe(duration)
             response["X-Request-ID"] = request_id
             response["X-Process-Time"] = f"{duration:.6f}"
             self._log(request, endpoint, status, duration)
@@ -66,10 +89,11 @@ class RequestMonitoringMiddleware:
             clear_context()
 
     def process_view(self, request: HttpRequest, view_func: object, view_args: object, view_kwargs: object) -> None:
-        # Session authentication is known now; resolving the lazy user costs the query the
-        # view would make anyway. Probes skip it. Token authentication (DRF, inside the
-        # view) is picked up per line by monitoring.logging.add_user_id.
-        if route_template(getattr(request, "resolver_match", None)) in QUIET_ENDPOINTS:
+        # With a session cookie the user is known now: resolving the lazy user costs the
+        # query the view makes anyway. Without one there is no session user to find, and
+        # token authentication (DRF, inside the view) is picked up per line by
+        # monitoring.logging.add_user_id.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
             return
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
@@ -87,12 +111,17 @@ class RequestMonitoringMiddleware:
 
     @staticmethod
     def _log(request: HttpRequest, endpoint: str, status: int, duration: float) -> None:
+        # The metrics count every request; a line is written for the ones worth reading
+        # later: errors, refusals, slow answers and writes. Successful fast reads are at
+        # debug (LOG_LEVEL=debug shows them), which keeps logging off the hot path.
         if status >= 500:
             level = logging.ERROR
         elif endpoint in QUIET_ENDPOINTS:
             level = logging.DEBUG
-        else:
+        elif status >= 400 or duration >= SLOW_REQUEST_SECONDS or request.method not in ("GET", "HEAD", "OPTIONS"):
             level = logging.INFO
+        else:
+            level = logging.DEBUG
         if logger.isEnabledFor(level):
             logger.log(
                 level,

@@ -38,7 +38,8 @@ def captured_log() -> Iterator[CapturedLog]:
     root = logging.getLogger()
     old_level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
+    # Debug, so that successful reads' request_finished lines are written too.
+    root.setLevel(logging.DEBUG)
     yield CapturedLog(stream)
     root.removeHandler(handler)
     root.setLevel(old_level)

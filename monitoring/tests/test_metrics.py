@@ -133,6 +133,47 @@ def test_multiprocess_mode_sums_processes_and_forgets_dead_live_gauges(tmp_path)
     assert 'tasks_total{status="success",task_name="t"} 2.0' in after
 
 
+def test_summing_collector_gives_the_same_exposition_as_prometheus_client(tmp_path):
+    """Four processes write counters, histograms and gauges of several modes; both merges agree."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    writer = textwrap.dedent(
+        """
+        import os
+        from prometheus_client import Gauge
+        from monitoring import metrics
+        n = os.getpid() % 7
+        for i in range(20):
+            metrics.http_requests_total.labels(method="GET", endpoint=f"/r{i}/", status=str(200 + i % 3)).inc(n + 1)
+            metrics.http_request_duration_seconds.labels(method="GET", endpoint=f"/r{i}/").observe(0.03 * (i + n))
+        metrics.http_requests_in_progress.labels(method="POST").inc(2)
+        Gauge("bench_max", "max gauge", multiprocess_mode="max").set(n)
+        Gauge("bench_all", "per-process gauge", multiprocess_mode="all").set(n)
+        """
+    )
+    for _ in range(4):
+        subprocess.run([sys.executable, "-c", writer], env=env, check=True, cwd=os.getcwd())
+    reader = textwrap.dedent(
+        """
+        from prometheus_client import CollectorRegistry, generate_latest, multiprocess
+        from monitoring.multiprocess import SummingCollector, multiproc_dir
+        ours, theirs = CollectorRegistry(), CollectorRegistry()
+        ours.register(SummingCollector(multiproc_dir()))
+        multiprocess.MultiProcessCollector(theirs)
+        print(generate_latest(ours).decode())
+        print("=====")
+        print(generate_latest(theirs).decode())
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", reader], env=env, check=True, capture_output=True, text=True, cwd=os.getcwd()).stdout
+    ours, theirs = out.split("=====")
+
+    def normalised(text: str) -> list[str]:
+        return sorted(line for line in text.splitlines() if line.strip())
+
+    assert normalised(ours) == normalised(theirs)
+    assert 'http_request_duration_seconds_bucket{endpoint="/r5/",le="+Inf",method="GET"} 4.0' in ours
+
+
 def test_wipe_dir_empties_the_multiprocess_directory(tmp_path, monkeypatch):
     from monitoring.multiprocess import wipe_dir
 

@@ -71,3 +71,11 @@ def test_timed_operation_times_async_functions(captured_log):
     assert asyncio.run(fetch()) == "done"
     assert _observations("test_async_op", "ok") == 1
     assert asyncio.iscoroutinefunction(fetch)
+
+
+@pytest.mark.django_db
+def test_request_lines_are_info_for_refusals_and_debug_for_plain_reads(client, captured_log):
+    client.get("/api/v1/monitoring/health/live")
+    client.get("/api/v1/searches/")
+    levels = {line["endpoint"]: line["level"] for line in captured_log.find("request_finished")}
+    assert levels == {"/api/v1/monitoring/health/live": "debug", "/api/v1/searches/": "info"}
