@@ -222,6 +222,13 @@ def test_prometheus_scrapes_the_service_and_finds_every_rule_and_panel_series(se
     assert failed == []
     assert empty == []
 
+    # django-q2's own statistics reached the gauges and the detailed health check.
+    workers = service.query("max(qcluster_workers)")["data"]["result"]
+    assert float(workers[0]["value"][1]) >= 2
+    status, body = get(f"{api}/api/v1/monitoring/health/detailed", TOKEN)
+    qcluster = json.loads(body)["components"]["qcluster"]
+    assert qcluster["status"] == "healthy" and qcluster["workers"] >= 2, qcluster
+
     # Both gunicorn workers answered, and their samples were summed.
     workers = service.query('count(sum by (instance) (http_requests_total{endpoint="/health"}))')["data"]["result"]
     total = service.query('sum(http_requests_total{endpoint="/health",status="200"})')["data"]["result"]
