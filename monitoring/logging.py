@@ -205,7 +205,7 @@ def build_formatter(*, service: str, version: str, environment: str, fmt: str = 
 
 
 # Libraries whose INFO lines are noise in production.
-THIRD_PARTY_LOGGERS = ("django", "django.server", "django_q", "urllib3", "requests", "asyncio", "sentry_sdk", "gunicorn")
+THIRD_PARTY_LOGGERS = ("django", "django.server", "django-q", "django_q", "urllib3", "requests", "asyncio", "sentry_sdk", "gunicorn")
 
 
 def logging_config(*, level: str, fmt: str, service: str, version: str, environment: str) -> dict[str, Any]:

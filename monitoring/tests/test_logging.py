@@ -34,8 +34,10 @@ def test_structlog_logger_gives_the_same_shape(captured_log):
 
 def test_third_party_info_is_dropped_but_warnings_pass(captured_log, settings):
     logging.getLogger("urllib3.connectionpool").info("noise_line")
-    logging.getLogger("django_q").warning("worth_seeing")
+    logging.getLogger("django-q").info("queue_noise")
+    logging.getLogger("django-q").warning("worth_seeing")
     assert captured_log.find("noise_line") == []
+    assert captured_log.find("queue_noise") == []
     assert captured_log.find("worth_seeing")
 
 

@@ -229,6 +229,13 @@ def test_prometheus_scrapes_the_service_and_finds_every_rule_and_panel_series(se
     qcluster = json.loads(body)["components"]["qcluster"]
     assert qcluster["status"] == "healthy" and qcluster["workers"] >= 2, qcluster
 
+    # The merged multiprocess expositions pass promtool's linter too.
+    promtool = shutil.which("promtool")
+    if promtool:
+        for url in (f"{api}/api/v1/monitoring/metrics", f"http://127.0.0.1:{service.qc_port}/metrics"):
+            checked = subprocess.run([promtool, "check", "metrics"], input=get(url, TOKEN)[1], capture_output=True)
+            assert checked.returncode == 0, (url, checked.stdout, checked.stderr)
+
     # Both gunicorn workers answered, and their samples were summed.
     workers = service.query('count(sum by (instance) (http_requests_total{endpoint="/health"}))')["data"]["result"]
     total = service.query('sum(http_requests_total{endpoint="/health",status="200"})')["data"]["result"]
