@@ -181,3 +181,20 @@ def test_wipe_dir_empties_the_multiprocess_directory(tmp_path, monkeypatch):
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     assert wipe_dir() == tmp_path
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_qcluster_metrics_server_wants_the_token(tmp_path, monkeypatch):
+    from monitoring.management.commands.serve_metrics import metrics_app
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    app = metrics_app("sidecar-token")
+    answers = []
+
+    def call(path: str, auth: str = "") -> bytes:
+        environ = {"PATH_INFO": path, "HTTP_AUTHORIZATION": auth}
+        return b"".join(app(environ, lambda status, headers: answers.append(status)))
+
+    call("/metrics")
+    call("/metrics", "Bearer wrong")
+    call("/elsewhere", "Bearer sidecar-token")
+    assert answers == ["401 Unauthorized", "401 Unauthorized", "404 Not Found"]
