@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import io
 import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -199,7 +200,8 @@ def main() -> None:
     verdict = "ok" if p95 < 100 else "MISSED"
     print(f"| /metrics render, {WORKERS} processes x {ROUTES} routes x {len(STATUSES)} statuses ({size / 1024:,.0f} KiB) "
           f"| CPU median {median:.1f} ms, p95 {p95:.1f} ms, max {worst:.1f} ms | p95 < 100 ms | {verdict} |")  # fmt: skip
-    print(f"\n(temporary files in {WORK}; safe to delete)")
+    shutil.rmtree(WORK, ignore_errors=True)
+    print(f"\n(removed the temporary directory {WORK})")
 
 
 if __name__ == "__main__":
