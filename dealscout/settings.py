@@ -21,6 +21,7 @@ from dealscout.env import (
     env_str,
     env_url,
 )
+from monitoring import logging as _monitoring_logging
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
@@ -60,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost, so the request id, timing and headers cover every other layer.
+    "monitoring.middleware.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -97,6 +100,8 @@ if DATABASE_URL and not DATABASE_URL.startswith("sqlite"):
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL is malformed: {exc}") from None
     _db["CONN_HEALTH_CHECKS"] = True
+    # Same driver, plus django_db_* query and connection metrics.
+    _db["ENGINE"] = "django_prometheus.db.backends.postgresql"
     _db.setdefault("OPTIONS", {})["connect_timeout"] = env_int("DB_CONNECT_TIMEOUT", 5, minimum=1)
 else:
     _sqlite_path = DATABASE_URL[len("sqlite:///") :] if DATABASE_URL else str(VAR_DIR / "dealscout.sqlite3")
@@ -107,7 +112,7 @@ else:
     # queue on the busy time-out instead of failing with "database is locked".
     # https://docs.djangoproject.com/en/5.2/ref/databases/#sqlite-transaction-behavior
     _db = {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "django_prometheus.db.backends.sqlite3",
         "NAME": _sqlite_path,
         "OPTIONS": {
             "timeout": 30,
@@ -123,7 +128,8 @@ REDIS_URL = env_url("REDIS_URL", schemes={"redis", "rediss", "unix"})
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
+            # django_redis's backend plus django_cache_* hit/miss metrics.
+            "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": SERVICE_NAME,
             "OPTIONS": {
@@ -136,6 +142,7 @@ if REDIS_URL:
 else:
     # Rate limits and cluster stats are shared between processes, so the embedded
     # default uses the database cache, never a per-process memory cache.
+    # (django-prometheus ships no instrumented database cache backend.)
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.db.DatabaseCache",
@@ -241,17 +248,13 @@ SENTRY_DSN = env_str("SENTRY_DSN", "")
 SENTRY_TRACES_SAMPLE_RATE = env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0)
 METRICS_TOKEN = env_str("METRICS_TOKEN", "")
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {
-        "urllib3": {"level": "WARNING"},
-        "django_q": {"level": "WARNING"},
-    },
-}
+LOGGING = _monitoring_logging.logging_config(
+    level=LOG_LEVEL, fmt=LOG_FORMAT, service=SERVICE_NAME, version=VERSION, environment=ENVIRONMENT
+)
+if SENTRY_DSN:
+    from monitoring.sentry import init_sentry
+
+    init_sentry(dsn=SENTRY_DSN, environment=ENVIRONMENT, release=VERSION, traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE)
 
 # --- Production hardening -------------------------------------------------------------
 if not DEBUG:

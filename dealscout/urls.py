@@ -17,5 +17,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/auth/", include(accounts_api.urlpatterns)),
     path("", include("alerts.urls")),  # alert channels and one-click unsubscribe, before the router
+    path("api/v1/monitoring/", include("monitoring.urls")),
     path("api/v1/", include(router.urls)),
 ]

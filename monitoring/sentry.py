@@ -1,0 +1,118 @@
+"""Error reporting to Sentry, on only when ``SENTRY_DSN`` is set.
+
+Nothing personal leaves: ``send_default_pii`` is off, the event scrubber's deny list is
+extended with our keys and applied recursively, strings are passed through the same
+redaction as the logs, and the user is identified by id alone.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from monitoring.logging import redact_value
+
+# Added to sentry_sdk's DEFAULT_DENYLIST (which already has password, secret, token,
+# authorization, cookie, csrf and session keys).
+EXTRA_DENYLIST = [
+    "set-cookie",
+    "set_cookie",
+    "x-api-key",
+    "api_token",
+    "access_token",
+    "refresh_token",
+    "webhook_secret",
+    "webhook_url",
+    "signing_secret",
+    "email",
+    "e-mail",
+    "email_address",
+    "remote_addr",
+    "x-forwarded-for",
+    "x_forwarded_for",
+    "x-real-ip",
+    "ip_address",
+    "metrics_token",
+    "ebay_client_secret",
+]
+
+# Probes and scrapes: frequent, uninteresting, never traced.
+UNSAMPLED_PATHS = ("/health", "/api/v1/monitoring/")
+
+
+def traces_sampler_for(rate: float) -> Any:
+    def sampler(context: dict[str, Any]) -> float:
+        environ = context.get("wsgi_environ") or {}
+        path = environ.get("PATH_INFO", "")
+        if path.startswith(UNSAMPLED_PATHS):
+            return 0.0
+        scope = context.get("asgi_scope") or {}
+        if str(scope.get("path", "")).startswith(UNSAMPLED_PATHS):
+            return 0.0
+        return rate
+
+    return sampler
+
+
+def _only_user_id(event: dict[str, Any]) -> None:
+    user = event.get("user")
+    if isinstance(user, dict):
+        event["user"] = {"id": user["id"]} if user.get("id") is not None else {}
+
+
+def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+    """Last pass after the scrubber: user id only, and no e-mail, IP or token in any string."""
+    _only_user_id(event)
+    request = event.get("request")
+    if isinstance(request, dict):
+        request.pop("cookies", None)
+        request.pop("env", None)
+    scrubbed = redact_value({k: v for k, v in event.items() if k not in ("user", "timestamp", "start_timestamp")}, max_depth=30)
+    event.update(scrubbed)
+    return event
+
+
+def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate: float = 0.0, **options: Any) -> None:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+    from sentry_sdk.integrations.logging import LoggingIntegration
+    from sentry_sdk.integrations.redis import RedisIntegration
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
+
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        send_default_pii=False,
+        traces_sampler=traces_sampler_for(traces_sample_rate),
+        integrations=[
+            DjangoIntegration(),
+            RedisIntegration(),
+            LoggingIntegration(level=logging.INFO, event_level=logging.ERROR),
+        ],
+        event_scrubber=EventScrubber(denylist=DEFAULT_DENYLIST + EXTRA_DENYLIST, recursive=True),
+        before_send=before_send,
+        before_send_transaction=before_send,
+        **options,
+    )
+
+
+class _TaskFailureReporter:
+    """django-q2 calls ``report()`` inside the worker's ``except`` block, exception in hand."""
+
+    def report(self) -> None:
+        import sentry_sdk
+
+        sentry_sdk.capture_exception()
+
+
+def install_task_failure_reporter() -> None:
+    """Called from MonitoringConfig.ready() when Sentry is on (django_q needs settings loaded)."""
+    # django-q2 finds error reporters through package entry points; we ship no package,
+    # so we hand the worker its reporter directly.
+    # https://django-q2.readthedocs.io/en/master/configure.html#error-reporter
+    from django_q import conf, worker
+
+    reporter = conf.ErrorReporter([_TaskFailureReporter()])
+    worker.error_reporter = reporter
+    conf.error_reporter = reporter
