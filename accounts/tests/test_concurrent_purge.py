@@ -10,7 +10,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import retention
-from accounts.tests.factories import ActivityLogFactory, MarketplaceFactory, MatchFactory
+from accounts.tests.factories import ActivityLogFactory, MarketplaceFactory, MatchFactory, UserFactory
 from listings.models import Listing, PriceObservation
 
 LISTINGS = 300
@@ -30,8 +30,7 @@ def test_two_purges_at_once_split_the_rows() -> None:
     )
     kept = listings[0]
     MatchFactory(listing=kept, saved=True)
-    for _ in range(40):
-        ActivityLogFactory(created_at=long_ago)
+    ActivityLogFactory.create_batch(40, user=UserFactory(), created_at=long_ago)
 
     barrier = threading.Barrier(2)
     results: list[dict[str, int]] = []
