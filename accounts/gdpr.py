@@ -183,3 +183,24 @@ def user_erase(*, user: User, reason: str, now: datetime | None = None) -> Erasu
         )
     logger.info("user_erased", extra={"user_id": user_id, "reason": reason, "rows_deleted": deleted, "rows_scrubbed": scrubbed})
     return record
+
+
+def erasures_reapply(*, now: datetime | None = None) -> int:
+    """Erase again everyone an ErasureRecord says was erased: for use after restoring a backup.
+
+    A restored backup brings back people erased since it was taken. Load the
+    ErasureRecord rows kept from the live database, then run this: each user whose
+    e-mail fingerprint matches a record made after they signed up is erased again. A
+    person who signed up again after their erasure keeps the new account.
+    """
+    erased_at_by_hmac: dict[str, datetime] = {}
+    for fingerprint, erased_at in ErasureRecord.objects.values_list("email_hmac", "erased_at").iterator():
+        erased_at_by_hmac[fingerprint] = max(erased_at, erased_at_by_hmac.get(fingerprint, erased_at))
+    count = 0
+    for user in User.objects.only("pk", "email", "date_joined").iterator():
+        erased_at = erased_at_by_hmac.get(email_hmac(user.email))
+        if erased_at is not None and user.date_joined < erased_at:
+            user_erase(user=user, reason=ErasureRecord.Reason.RESTORED, now=now)
+            count += 1
+    logger.info("erasures_reapplied", extra={"count": count})
+    return count

@@ -111,6 +111,7 @@ class ErasureRecord(models.Model):
         OWNER = "owner", "Owner's request, at once"
         GRACE_EXPIRED = "grace_expired", "Grace period after the owner's deletion ended"
         OPERATOR = "operator", "Operator (gdpr_erase --now)"
+        RESTORED = "restored", "Erased again after a backup was restored"
 
     email_hmac = models.CharField(max_length=64)
     reason = models.CharField(max_length=20, choices=Reason.choices)

@@ -32,7 +32,7 @@ ERASED = "[erased]"
 @register_exporter("accounts")
 def export_account(*, user: User) -> dict[str, Any]:
     return {
-        "accounts.User": [export_row(user, exclude=["password", "is_superuser"])],
+        "accounts.User": [export_row(user, exclude=["password"], extra={"groups": sorted(user.groups.values_list("name", flat=True))})],
         "accounts.NotificationPreferences": export_rows(NotificationPreferences.objects.filter(user=user)),
         "accounts.ActivityLog": export_rows(ActivityLog.objects.filter(user=user)),
         # Token metadata only: the digest is what authenticates, it never leaves.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import quote_plus
 
 import pytest
@@ -148,3 +149,21 @@ def test_failure_half_way_leaves_everything_in_place(person, monkeypatch) -> Non
     assert LogEntry.objects.filter(object_repr=EMAIL).exists()
     assert ErasureRecord.objects.count() == 0
     assert AuthToken.objects.filter(user=person).exists()
+
+
+def test_reapply_after_restore_erases_the_restored_person_but_not_a_new_signup(person, clock) -> None:
+    call_command("gdpr_erase", EMAIL, "--now")
+    record = ErasureRecord.objects.get()
+    # A backup from before the erasure is restored: the person is back, with their data.
+    restored = UserFactory(email=EMAIL, name=NAME, date_joined=record.erased_at - timedelta(days=40))
+    SearchFactory(owner=restored, name=SEARCH_NAME)
+
+    call_command("gdpr_erase", "--reapply")
+
+    assert not User.objects.filter(email=EMAIL).exists()
+    assert ErasureRecord.objects.filter(reason="restored").count() == 1
+    # Someone who signs up again with the address after the erasure is a new person.
+    clock.move_to(record.erased_at + timedelta(days=1))
+    UserFactory(email=EMAIL)
+    call_command("gdpr_erase", "--reapply")
+    assert User.objects.filter(email=EMAIL).exists()
