@@ -25,7 +25,7 @@ import sys
 import threading
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -64,6 +64,7 @@ class Figures:
     longest_statement_s: float
     longest_transaction_s: float
     statements: int
+    transactions: list[float]
 
 
 @dataclass
@@ -74,6 +75,7 @@ class StatementTimer:
     longest_transaction: float = 0.0
     statements: int = 0
     _tx_started: float | None = None
+    transactions: list[float] = field(default_factory=list)
 
     def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
         started = time.perf_counter()
@@ -96,7 +98,8 @@ class StatementTimer:
             if not autocommit:
                 self._tx_started = time.perf_counter()
             elif self._tx_started is not None:
-                self.longest_transaction = max(self.longest_transaction, time.perf_counter() - self._tx_started)
+                self.transactions.append(time.perf_counter() - self._tx_started)
+                self.longest_transaction = max(self.longest_transaction, self.transactions[-1])
                 self._tx_started = None
             original_set_autocommit(autocommit, force_begin_transaction_with_broken_autocommit)
 
@@ -221,6 +224,7 @@ def run_purge(*, batch_size: int) -> Figures:
         longest_statement_s=timer.longest_statement,
         longest_transaction_s=timer.longest_transaction,
         statements=timer.statements,
+        transactions=timer.transactions,
     )
 
 
@@ -258,6 +262,7 @@ def run_raw() -> Figures:
         longest_statement_s=seconds,
         longest_transaction_s=seconds,
         statements=1,
+        transactions=[seconds],
     )
 
 
@@ -316,6 +321,11 @@ def main() -> int:
         f"target no lock held > 1 s:      {'met' if purge.longest_transaction_s <= 1 else 'MISSED'} "
         f"(longest transaction {purge.longest_transaction_s:.3f}s; the raw DELETE holds its locks {raw.seconds:.1f}s)"
     )
+    spans = sorted(purge.transactions)
+    if spans:
+        p50, p99 = spans[len(spans) // 2], spans[min(len(spans) - 1, int(len(spans) * 0.99))]
+        slow = sum(1 for span in spans if span > 0.5)
+        print(f"purge transactions: {len(spans):,}, median {p50:.3f}s, p99 {p99:.3f}s, max {spans[-1]:.3f}s, over 0.5 s: {slow}")
     return 0 if same else 1
 
 
