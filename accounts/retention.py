@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.db import models, transaction
-from django.db.models import QuerySet
+from django.db import connections, models, transaction
+from django.db.models import QuerySet, signals
 from django.utils import timezone
 from django.utils.module_loading import autodiscover_modules
 
@@ -124,9 +124,9 @@ def delete_in_batches(queryset: QuerySet[Any], *, kind: str, context: PurgeConte
     IMMEDIATE transactions serialize writers instead), and the condition is evaluated
     again on the locked rows, so a row seen again meanwhile is not deleted, and a
     second worker skips the chunk the first holds. A keyset cursor on the primary key
-    walks the table once; nothing but a chunk of ids is held in memory. Cascades go
-    through Django's collector, so a model that another app adds later with a foreign
-    key to these rows is deleted with them.
+    walks the table once; nothing but a chunk of ids is held in memory. Cascades follow
+    the models' foreign keys (see ``_delete_chunk``), so a model that another app adds
+    later with a foreign key to these rows is deleted with them.
     """
     if context.dry_run:
         return count_with_cascade(queryset, kind=kind)
@@ -142,13 +142,50 @@ def delete_in_batches(queryset: QuerySet[Any], *, kind: str, context: PurgeConte
             ids = list(chunk.select_for_update(skip_locked=True).values_list("pk", flat=True)[: context.batch_size])
             if not ids:
                 break
-            _, per_model = model._base_manager.filter(pk__in=ids).delete()
+            per_model = _delete_chunk(queryset, ids)
         last_pk = ids[-1]
         for model_label, deleted in per_model.items():
             counts[kind if model_label == label else _kind_of_label(model_label)] += deleted
         context.progress(kind, counts[kind])
     counts.setdefault(kind, 0)
     return dict(counts)
+
+
+def _delete_chunk(queryset: QuerySet[Any], ids: list[Any]) -> dict[str, int]:
+    """Delete rows ``ids`` and what cascades from them; rows deleted per model label.
+
+    Django's collector loads the rows and converts every instance back to its key to
+    find the related rows: half the purge's time on a million listings. When the model
+    has nothing that needs instances (no delete signals, only CASCADE or DO_NOTHING
+    relations, no parent table), the related rows are deleted by key, each through its
+    own queryset (so their own cascades still run), then the rows themselves by key in
+    one statement. Anything else goes through the collector.
+    """
+    model = queryset.model
+    if not _deletable_by_key(model):
+        _, per_model = model._base_manager.using(queryset.db).filter(pk__in=ids).delete()
+        return per_model
+    counts: Counter[str] = Counter()
+    for relation in model._meta.related_objects:
+        if relation.on_delete is models.DO_NOTHING:
+            continue
+        related = relation.related_model._base_manager.using(queryset.db).filter(**{f"{relation.field.attname}__in": ids})
+        _, per_model = related.delete()
+        counts.update(per_model)
+    connection = connections[queryset.db]
+    table, key = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({', '.join(['%s'] * len(ids))})", ids)  # noqa: S608 - names from _meta
+        counts[model._meta.label] += cursor.rowcount
+    return dict(counts)
+
+
+def _deletable_by_key(model: type[models.Model]) -> bool:
+    if model._meta.parents or signals.pre_delete.has_listeners(model) or signals.post_delete.has_listeners(model):
+        return False
+    return all(
+        not relation.many_to_many and relation.on_delete in (models.CASCADE, models.DO_NOTHING) for relation in model._meta.related_objects
+    )
 
 
 def _kind_of_label(label: str) -> str:

