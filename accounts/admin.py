@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from accounts.gdpr import user_data_export
 from accounts.models import ActivityLog, NotificationPreferences, User
 
 
@@ -27,6 +30,18 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ["date_joined", "last_login", "deleted_at"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
+    actions = ["export_personal_data"]
+
+    @admin.action(description="Export the selected user's data (JSON)")
+    def export_personal_data(self, request: HttpRequest, queryset: QuerySet[User]) -> HttpResponse | None:
+        # The same document as `gdpr_export` and GET /api/v1/auth/me/export.
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one user to export.", level=messages.ERROR)
+            return None
+        user = queryset.get()
+        response = JsonResponse(user_data_export(user=user), json_dumps_params={"indent": 2, "ensure_ascii": False})
+        response["Content-Disposition"] = f'attachment; filename="dealscout-user-{user.pk}.json"'
+        return response
 
 
 @admin.register(NotificationPreferences)

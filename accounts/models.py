@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     deleted_at = models.DateTimeField(
         null=True, blank=True, help_text="Set when the owner deleted the account; erased after the grace period."
     )
+    # What deactivation paused on the owner's behalf (ids of searches, ...), restored
+    # if they cancel the deletion by signing in within the grace period.
+    deletion_hold = models.JSONField(default=dict, blank=True)
 
     objects = UserManager()
 
@@ -94,3 +97,33 @@ class ActivityLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} by {self.user_id} at {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ErasureRecord(models.Model):
+    """Proof that a person was erased, without keeping who they were.
+
+    ``email_hmac`` is an HMAC-SHA256 of the normalized e-mail keyed with SECRET_KEY: it
+    answers "was this address erased?" for whoever holds the key and the address, and
+    reveals nothing to anyone else.
+    """
+
+    class Reason(models.TextChoices):
+        OWNER = "owner", "Owner's request, at once"
+        GRACE_EXPIRED = "grace_expired", "Grace period after the owner's deletion ended"
+        OPERATOR = "operator", "Operator (gdpr_erase --now)"
+        RESTORED = "restored", "Erased again after a backup was restored"
+
+    email_hmac = models.CharField(max_length=64)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    requested_at = models.DateTimeField(null=True, blank=True, help_text="When the owner asked for deletion, if they did.")
+    erased_at = models.DateTimeField(default=dj_timezone.now)
+    rows_deleted = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        indexes = [
+            # "was this address erased?" lookups.
+            models.Index(fields=["email_hmac"], name="erasure_email_hmac_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"erasure {self.email_hmac[:12]}... at {self.erased_at:%Y-%m-%d %H:%M}"

@@ -172,6 +172,8 @@ else:
     Q_CLUSTER["poll"] = 1
 
 # --- Auth -----------------------------------------------------------------------------
+# ModelBackend, plus: signing in within the grace period cancels an account's deletion.
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
