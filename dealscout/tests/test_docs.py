@@ -8,9 +8,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Modules that read the environment: the settings, and the process-level configuration
+# that runs before (or outside) Django's settings.
+ENV_READERS = ["dealscout/settings.py", "gunicorn.conf.py", "monitoring/multiprocess.py"]
+
+
 def settings_variables() -> set[str]:
-    source = (ROOT / "dealscout" / "settings.py").read_text()
-    return set(re.findall(r'env_(?:str|bool|int|float|list|url|choice)\(\s*"([A-Z][A-Z0-9_]*)"', source))
+    names: set[str] = set()
+    for relative in ENV_READERS:
+        source = (ROOT / relative).read_text()
+        names |= set(re.findall(r'env_(?:str|bool|int|float|list|url|choice)\(\s*"([A-Z][A-Z0-9_]*)"', source))
+        names |= set(re.findall(r'os\.environ(?:\.get)?[\[(]\s*"([A-Z][A-Z0-9_]*)"', source))
+    return names
 
 
 def readme_variables() -> set[str]:
