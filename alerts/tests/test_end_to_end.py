@@ -6,6 +6,7 @@ import json
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 from werkzeug import Request, Response
 
@@ -93,8 +94,9 @@ def wobbly_shop(httpserver):  # noqa: ANN001, ANN201
 
     httpserver.expect_request("/search").respond_with_handler(page)
     httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
+    cache.clear()  # no rate-limit slots or breaker state left by another test
     marketplace = Marketplace.objects.create(
-        slug="wobbly", name="Wobbly", agent="jsonld", base_url=httpserver.url_for("/"), allow_private_network=True
+        slug="wobbly", name="Wobbly", agent="jsonld", base_url=httpserver.url_for("/"), allow_private_network=True, requests_per_minute=6000
     )
     return marketplace, state
 
