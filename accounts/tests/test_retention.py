@@ -209,3 +209,24 @@ def test_a_delete_signal_on_a_purged_model_is_honoured(clock) -> None:
         post_delete.disconnect(receiver, sender=Listing)
     assert counts["listings"] == 1 and counts["listings_priceobservation"] == 2
     assert len(seen) == 1
+
+
+def test_notification_boundaries_take_their_deliveries_and_keep_the_alert(clock) -> None:
+    from alerts.models import Delivery, Notification, NotificationChannel
+    from alerts.privacy import NOTIFICATION_RETENTION_DAYS
+
+    alert = AlertFactory()
+    notification = Notification.objects.create(user=alert.user, kind=Notification.Kind.INSTANT)
+    channel = NotificationChannel.objects.create(user=alert.user, kind=NotificationChannel.Kind.EMAIL)
+    Delivery.objects.create(notification=notification, channel=channel)
+    alert.notification = notification
+    alert.save()
+    period = timedelta(days=NOTIFICATION_RETENTION_DAYS)
+    clock.move_to(T0 + period - DAY)
+    retention.purge_expired()
+    assert Notification.objects.filter(pk=notification.pk).exists()
+    clock.move_to(T0 + period + DAY)
+    assert retention.purge_expired()["notifications"] == 1
+    assert not Delivery.objects.exists()
+    alert.refresh_from_db()
+    assert alert.notification_id is None
