@@ -120,6 +120,24 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
 PARSE_SAMPLE_CHARS = 1500
 
 
+def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_at: datetime) -> int:
+    """Mark the listings of the last good fetch of this query as seen again (a 304 answer).
+
+    An upsert stamps ``last_seen_at`` with its run's start, so the listings that fetch
+    returned are exactly those still carrying that stamp (a later sighting elsewhere
+    only moves theirs on). Returns how many were touched.
+    """
+    previous = (
+        ScrapeRun.objects.filter(marketplace=marketplace, query=query_text, status=ScrapeRun.Status.OK, started_at__lt=seen_at)
+        .order_by("-started_at")
+        .values_list("started_at", flat=True)
+        .first()
+    )
+    if previous is None:
+        return 0
+    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(last_seen_at=seen_at, is_active=True)
+
+
 def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     """Fetch one query on its marketplace, parse it and upsert the listings.
 
@@ -144,9 +162,10 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
         run.http_status = response.status_code
         run.url = response.url[:1000]
         if response.not_modified:
-            # 304: nothing changed since the last fetch, so there is nothing to parse
-            # or store. It is a healthy answer; the row says 304.
+            # 304: the page is what it was, so nothing to parse; its listings are still
+            # there, though, and must count as seen (retention purges unseen listings).
             run.status = ScrapeRun.Status.OK
+            run.listings_updated = listings_touch_unchanged(marketplace=marketplace, query_text=run.query, seen_at=run.started_at)
         else:
             body = response.body
             context = ParseContext(

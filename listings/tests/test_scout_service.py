@@ -63,6 +63,21 @@ def test_a_second_scout_records_a_price_change_once(make_marketplace: Any, site:
     assert list(listing.price_history.order_by("observed_at").values_list("price", flat=True)) == [Decimal("450.00"), Decimal("399.00")]
 
 
+def test_a_304_counts_the_listings_of_the_unchanged_page_as_seen(make_marketplace: Any, site: Any) -> None:
+    page = capture("rss/ours_rss_2026-11.xml")
+    site.expect_oneshot_request("/feed.xml").respond_with_data(page, headers={"ETag": '"v1"'})
+    site.expect_request("/feed.xml", headers={"If-None-Match": '"v1"'}).respond_with_data("", status=304)
+    marketplace = make_marketplace("rss")
+    first = scout(marketplace)
+    second = scout(marketplace)
+    third = scout(marketplace)
+    assert (second.http_status, second.status, second.listings_updated) == (304, "ok", 3)
+    assert (third.http_status, third.listings_updated) == (304, 3)
+    assert set(Listing.objects.filter(marketplace=marketplace).values_list("last_seen_at", flat=True)) == {third.started_at}
+    assert third.started_at > first.started_at
+    assert PriceObservation.objects.filter(listing__marketplace=marketplace).count() == 3
+
+
 @pytest.mark.parametrize("agent", sorted(MALFORMED))
 def test_malformed_page_is_a_parse_error_run_with_a_sample_and_nothing_else_written(
     agent: str, make_marketplace: Any, site: Any, settings: Any
