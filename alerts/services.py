@@ -144,3 +144,28 @@ def _send_email(alert: Alert) -> None:
     text = render_to_string("alerts/email.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[alert.user.email])
     message.send()
+
+
+# --- The owner's inbox and the operator's retry (API and admin) ------------------------
+
+
+def alert_mark_read(*, alert: Alert) -> Alert:
+    if alert.read_at is None:
+        alert.read_at = timezone.now()
+        alert.save(update_fields=["read_at"])
+    return alert
+
+
+def alerts_mark_all_read(*, user: Any) -> int:
+    """Mark every unread alert of a person read; returns how many were unread."""
+    return Alert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())
+
+
+def alert_retry(*, alert_ids: list[int]) -> int:
+    """Give failed alerts a fresh start: pending, attempts reset, delivery queued after commit."""
+    with transaction.atomic():
+        ids = list(Alert.objects.filter(pk__in=alert_ids, status=Alert.Status.FAILED).values_list("id", flat=True))
+        Alert.objects.filter(pk__in=ids).update(status=Alert.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+        transaction.on_commit(lambda: _queue_delivery(ids))
+    logger.info("alerts_retried", extra={"count": len(ids)})
+    return len(ids)

@@ -1,0 +1,38 @@
+"""Query-string filters and ordering for the owner's matched listings (GET /api/v1/listings/)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import F, QuerySet
+
+from listings.models import Condition
+from searches.models import Match
+
+# Public ordering name -> model field. Nulls (no price, no score) sort last either way.
+ORDERINGS = {"price": "listing__price", "deal_score": "deal_score", "first_seen": "listing__first_seen_at"}
+ORDERING_CHOICES = [(name, name) for key in ORDERINGS for name in (key, f"-{key}")]
+
+
+class MatchFilter(django_filters.FilterSet):
+    search = django_filters.NumberFilter(field_name="search_id", help_text="Only this search's matches.")
+    marketplace = django_filters.CharFilter(field_name="listing__marketplace__slug", help_text="Marketplace slug.")
+    min_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="gte")
+    max_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="lte")
+    condition = django_filters.ChoiceFilter(field_name="listing__condition", choices=Condition.choices)
+    min_deal_score = django_filters.NumberFilter(field_name="deal_score", lookup_expr="gte")
+    saved = django_filters.BooleanFilter()
+    first_seen_since = django_filters.IsoDateTimeFilter(field_name="listing__first_seen_at", lookup_expr="gte")
+    ordering = django_filters.ChoiceFilter(
+        choices=ORDERING_CHOICES, method="order", help_text="price, deal_score or first_seen; prefix - for descending."
+    )
+
+    class Meta:
+        model = Match
+        fields: list[str] = []
+
+    def order(self, queryset: QuerySet[Match], name: str, value: Any) -> QuerySet[Match]:
+        field = ORDERINGS[value.lstrip("-")]
+        expression = F(field).desc(nulls_last=True) if value.startswith("-") else F(field).asc(nulls_last=True)
+        return queryset.order_by(expression, "-id")
