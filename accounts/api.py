@@ -86,7 +86,7 @@ class PasswordInput(serializers.Serializer):
 
 def _token_response(request: Request, user: User, http_status: int) -> Response:
     instance, token = AuthToken.objects.create(user)
-    body = {"token": token, "expiry": instance.expiry, "user": ProfileSerializer(user, context={"request": request}).data}
+    body = {"token": token, "expiry": instance.expiry, "user": user}
     return Response(TokenOutput(body).data, status=http_status)
 
 

@@ -48,14 +48,16 @@ class AlertSerializer(serializers.ModelSerializer):
 
 
 class AlertFilter(django_filters.FilterSet):
-    unread = django_filters.BooleanFilter(method="filter_unread", help_text="true: only unread; false: only read.")
+    unread = django_filters.ChoiceFilter(
+        choices=[("true", "true"), ("false", "false")], method="filter_unread", help_text="true: only unread; false: only read."
+    )
 
     class Meta:
         model = Alert
         fields: list[str] = []
 
-    def filter_unread(self, queryset: Any, name: str, value: bool) -> Any:
-        return queryset.filter(read_at__isnull=value)
+    def filter_unread(self, queryset: Any, name: str, value: str) -> Any:
+        return queryset.filter(read_at__isnull=value == "true")
 
 
 MarkedRead = inline_serializer("AlertsMarkedRead", {"marked_read": serializers.IntegerField()})

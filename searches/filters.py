@@ -22,7 +22,7 @@ class MatchFilter(django_filters.FilterSet):
     max_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="lte")
     condition = django_filters.ChoiceFilter(field_name="listing__condition", choices=Condition.choices)
     min_deal_score = django_filters.NumberFilter(field_name="deal_score", lookup_expr="gte")
-    saved = django_filters.BooleanFilter()
+    saved = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_saved")
     first_seen_since = django_filters.IsoDateTimeFilter(field_name="listing__first_seen_at", lookup_expr="gte")
     ordering = django_filters.ChoiceFilter(
         choices=ORDERING_CHOICES, method="order", help_text="price, deal_score or first_seen; prefix - for descending."
@@ -31,6 +31,9 @@ class MatchFilter(django_filters.FilterSet):
     class Meta:
         model = Match
         fields: list[str] = []
+
+    def filter_saved(self, queryset: QuerySet[Match], name: str, value: str) -> QuerySet[Match]:
+        return queryset.filter(saved=value == "true")
 
     def order(self, queryset: QuerySet[Match], name: str, value: Any) -> QuerySet[Match]:
         field = ORDERINGS[value.lstrip("-")]
