@@ -108,8 +108,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         response.data = error_body(response.status_code, "Invalid input.", errors=errors)
     else:
         detail = response.data.get("detail", "") if isinstance(response.data, dict) else str(response.data)
-        code = getattr(detail, "code", None) if response.status_code not in _CODES else None
-        response.data = error_body(response.status_code, str(detail), code=code)
+        # DRF's own reason (parse_error, authentication_failed, ...) when it has one.
+        response.data = error_body(response.status_code, str(detail), code=getattr(detail, "code", None))
     return response
 
 
