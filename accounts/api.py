@@ -149,7 +149,7 @@ class LoginView(APIView):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].lower()
-        address = BaseThrottle().get_ident(request)
+        address = BaseThrottle().get_ident(request) or "unknown"  # no REMOTE_ADDR: one shared bucket
         lock = services.login_lock_check(email=email, address=address)
         if lock is not None:
             raise exceptions.Throttled(wait=lock.retry_after, detail="Too many failed logins. Try again later.")

@@ -8,7 +8,8 @@ from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 
-from dealscout.urls import handler400, handler403, handler404, handler500, urlpatterns as real_urlpatterns
+from dealscout.urls import handler400, handler403, handler404, handler500
+from dealscout.urls import urlpatterns as real_urlpatterns
 
 __all__ = ["handler400", "handler403", "handler404", "handler500", "urlpatterns"]
 
