@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import django_filters
 from django.db.models import F, QuerySet
+from rest_framework.exceptions import ValidationError
 
 from listings.models import Condition
 from searches.models import Match
@@ -23,7 +25,7 @@ class MatchFilter(django_filters.FilterSet):
     condition = django_filters.ChoiceFilter(field_name="listing__condition", choices=Condition.choices)
     min_deal_score = django_filters.NumberFilter(field_name="deal_score", lookup_expr="gte")
     saved = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_saved")
-    first_seen_since = django_filters.IsoDateTimeFilter(field_name="listing__first_seen_at", lookup_expr="gte")
+    first_seen_since = django_filters.IsoDateTimeFilter(method="filter_first_seen_since", help_text="ISO 8601 date-time.")
     ordering = django_filters.ChoiceFilter(
         choices=ORDERING_CHOICES, method="order", help_text="price, deal_score or first_seen; prefix - for descending."
     )
@@ -31,6 +33,14 @@ class MatchFilter(django_filters.FilterSet):
     class Meta:
         model = Match
         fields: list[str] = []
+
+    def filter_first_seen_since(self, queryset: QuerySet[Match], name: str, value: datetime) -> QuerySet[Match]:
+        # In UTC: PostgreSQL refuses offsets past +-15:59, which ISO 8601 allows.
+        try:
+            since = value.astimezone(UTC)
+        except OverflowError:
+            raise ValidationError({"first_seen_since": ["Date-time out of range."]}) from None
+        return queryset.filter(listing__first_seen_at__gte=since)
 
     def filter_saved(self, queryset: QuerySet[Match], name: str, value: str) -> QuerySet[Match]:
         return queryset.filter(saved=value == "true")

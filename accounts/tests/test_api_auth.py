@@ -73,7 +73,7 @@ def test_logout_revokes_the_token(api_client, alice):
     assert api_client.post("/api/v1/auth/logout").status_code == 204
     after = api_client.get("/api/v1/auth/me")
     assert after.status_code == 401
-    assert after.json()["code"] == "not_authenticated"
+    assert after.json()["code"] == "authentication_failed"
 
 
 def test_anonymous_gets_401_with_www_authenticate(api_client):

@@ -152,3 +152,10 @@ def test_list_query_count_does_not_grow_with_page_size(alice_api, alice, market,
         MatchFactory(search=search, listing=ListingFactory(marketplace=MarketplaceFactory()))
     assert_constant_queries(alice_api, "/api/v1/listings/", small=3, large=15)
     assert Match.objects.count() == 15
+
+
+def test_first_seen_since_takes_any_iso_offset_and_refuses_impossible_dates(alice_api, catalogue):
+    # PostgreSQL refuses offsets beyond +-15:59 in a literal; the filter compares in UTC.
+    assert len(_ids(alice_api.get("/api/v1/listings/", {"first_seen_since": "2000-01-01T00:00:00+17:52"}))) == 4
+    response = alice_api.get("/api/v1/listings/", {"first_seen_since": "0001-01-01T00:00:00+14:00"})
+    assert response.status_code == 400 and "first_seen_since" in response.json()["errors"]
