@@ -26,6 +26,7 @@ FAILED_STATUSES = [
 
 @dataclass(frozen=True)
 class MarketplaceHealth:
+    id: int
     slug: str
     name: str
     enabled: bool
@@ -62,7 +63,16 @@ def scrape_health(*, now: datetime | None = None) -> list[MarketplaceHealth]:
         )
         .order_by("slug")
         .values(
-            "slug", "name", "enabled", "last_run_at", "last_status", "last_error_at", "last_error", "failures_last_hour", "runs_last_hour"
+            "id",
+            "slug",
+            "name",
+            "enabled",
+            "last_run_at",
+            "last_status",
+            "last_error_at",
+            "last_error",
+            "failures_last_hour",
+            "runs_last_hour",
         )
     )
     return [MarketplaceHealth(**{**row, "last_error": row["last_error"] or ""}) for row in rows]

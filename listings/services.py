@@ -169,3 +169,13 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
         },
     )
     return outcome
+
+
+def marketplaces_set_enabled(*, marketplace_ids: list[int], enabled: bool) -> int:
+    """Switch marketplaces on or off (the operator console's actions); returns how many changed.
+
+    A disabled marketplace is skipped by the dispatcher and by "run now"; its listings stay.
+    """
+    changed = Marketplace.objects.filter(pk__in=marketplace_ids).exclude(enabled=enabled).update(enabled=enabled)
+    logger.info("marketplaces_set_enabled", extra={"enabled": enabled, "count": changed})
+    return changed

@@ -109,3 +109,17 @@ def assert_constant_queries(django_assert_num_queries):  # noqa: ANN001, ANN201
         return len(first)
 
     return check
+
+
+@pytest.fixture
+def staff(db, fast_passwords):  # noqa: ANN001, ANN201
+    from accounts.models import User
+    from dealscout.tests.factories import PASSWORD
+
+    return User.objects.create_superuser("operator@example.com", PASSWORD)
+
+
+@pytest.fixture
+def staff_client(client, staff):  # noqa: ANN001, ANN201
+    client.force_login(staff)
+    return client
