@@ -10,6 +10,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -17,7 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from alerts.selectors import alerts_unread_count
+from accounts.models import User
+from alerts.models import Alert
 from listings.scrape_health import scrape_health
 from searches.api import LISTING_EXAMPLE, MatchedListingSerializer
 from searches.models import Search
@@ -45,18 +47,31 @@ class DashboardSerializer(serializers.Serializer):
     scrape_health = ScrapeHealthSerializer(many=True)
 
 
+def _count(queryset: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of a queryset as a scalar subquery, so the three counts share one round trip.
+
+    COUNT as a plain Func (not an aggregate) adds no GROUP BY: the subquery is one row.
+    """
+    counted = queryset.order_by().annotate(counted=Func(F("pk"), function="COUNT")).values("counted")
+    return Subquery(counted, output_field=IntegerField())
+
+
 def dashboard_for_user(*, user: Any) -> dict[str, Any]:
     since = timezone.now() - timedelta(hours=24)
     matches = match_list_for_user(user=user)
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            active_searches=_count(Search.objects.filter(owner=user, is_active=True)),
+            listings_last_24h=_count(matches.filter(matched_at__gte=since)),
+            unread_alerts=_count(Alert.objects.filter(user=user, read_at__isnull=True)),
+        )
+        .values("active_searches", "listings_last_24h", "unread_alerts")
+        .get()
+    )
     best = matches.filter(deal_score__isnull=False, listing__is_active=True).order_by("-deal_score", "-id")[:BEST_DEALS]
     health = [{**asdict(row), "healthy": row.healthy} for row in scrape_health()]
-    return {
-        "active_searches": Search.objects.filter(owner=user, is_active=True).count(),
-        "listings_last_24h": matches.filter(matched_at__gte=since).count(),
-        "unread_alerts": alerts_unread_count(user=user),
-        "best_deals": list(best),
-        "scrape_health": health,
-    }
+    return {**counts, "best_deals": list(best), "scrape_health": health}
 
 
 class DashboardView(APIView):

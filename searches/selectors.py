@@ -31,6 +31,8 @@ def match_list_for_user(*, user: object) -> QuerySet[Match]:
     return (
         Match.objects.filter(search__owner=user, dismissed=False)
         .select_related("listing", "listing__marketplace")
+        # What the agent read and the agent settings can be large and are never shown here.
+        .defer("listing__raw", "listing__marketplace__config")
         .order_by("-matched_at", "-id")
     )
 

@@ -176,3 +176,16 @@ def test_a_good_login_clears_the_account_failures(api_client, alice, settings):
     for _ in range(2):
         _login(api_client, "alice@example.com", "wrong")
     assert _login(api_client, "alice@example.com", PASSWORD).status_code == 200
+
+
+def test_an_expired_token_is_refused_and_deleted(api_client, alice):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    instance, token = AuthToken.objects.create(alice)
+    AuthToken.objects.filter(pk=instance.pk).update(expiry=timezone.now() - timedelta(seconds=1))
+    api_client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
+    response = api_client.get("/api/v1/auth/me")
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Token"
+    assert not AuthToken.objects.filter(pk=instance.pk).exists()
