@@ -281,6 +281,18 @@ def check_answers(base: str, path: str, token: str | None) -> None:
             raise SystemExit(f"{path} answered {response.status}")
 
 
+def service_time(base: str, path: str, tokens: list[str], *, requests: int = 40) -> float:
+    """Median latency of one request at a time: the endpoint's own cost, without queueing."""
+    timings = []
+    for n in range(requests):
+        headers = {"Authorization": f"Token {tokens[n % len(tokens)]}"} if tokens else {}
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=10) as response:
+            response.read()
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)[len(timings) // 2]
+
+
 def run_wrk(url: str, tokens: list[str], *, duration: int, connections: int) -> dict[str, float]:
     script = LUA.replace("TOKEN_LIST", ", ".join(f'"{t}"' for t in tokens))
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
@@ -332,23 +344,29 @@ def main() -> None:
     try:
         for name, path, authenticated in endpoints:
             check_answers(base, path, tokens[0] if authenticated else None)
+            alone = service_time(base, path, tokens if authenticated else [])
             say(f"warming up {path}")
             run_wrk(base + path, tokens if authenticated else [], duration=2, connections=args.connections)
             say(f"measuring {path} for {args.duration} s with {args.connections} connections")
             results[name] = run_wrk(base + path, tokens if authenticated else [], duration=args.duration, connections=args.connections)
+            results[name]["alone"] = alone
     finally:
         server.terminate()
         server.wait(timeout=15)
 
     bare = results["bare JSON view"]["rps"]
     print()
-    print(f"gunicorn 2 sync workers, PostgreSQL + Redis, wrk -t2 -c{args.connections} -d{args.duration}s, {os.cpu_count()} CPUs")
-    print(f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8} {'of bare':>8}")
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    setup = f"wrk -t2 -c{args.connections} -d{args.duration}s, {os.cpu_count()} CPUs, load average {load}"
+    print(f"gunicorn 2 sync workers, PostgreSQL + Redis, {setup}")
+    header = f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8} {'of bare':>8}"
+    print(header + f" {'alone ms':>9}")
     for name, r in results.items():
         print(
             f"{name:36} {r['rps']:9.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
-            f"{r['errors']:7.0f} {r['non2xx']:8.0f} {r['rps'] / bare:8.0%}"
+            f"{r['errors']:7.0f} {r['non2xx']:8.0f} {r['rps'] / bare:8.0%} {r['alone']:9.1f}"
         )
+    print("(alone ms: median of 40 requests sent one at a time, before the wrk run: the cost without queueing)")
     listings = results["/api/v1/listings/ (50, filtered)"]
     print()
     print(f"target listings >= 40% of bare: {'met' if listings['rps'] / bare >= 0.40 else 'MISSED'} ({listings['rps'] / bare:.0%})")
