@@ -159,3 +159,16 @@ def test_first_seen_since_takes_any_iso_offset_and_refuses_impossible_dates(alic
     assert len(_ids(alice_api.get("/api/v1/listings/", {"first_seen_since": "2000-01-01T00:00:00+17:52"}))) == 4
     response = alice_api.get("/api/v1/listings/", {"first_seen_since": "0001-01-01T00:00:00+14:00"})
     assert response.status_code == 400 and "first_seen_since" in response.json()["errors"]
+
+
+def test_fast_row_output_equals_drfs_generic_output(catalogue):
+    from rest_framework import serializers
+
+    from searches.api import MatchedListingSerializer
+    from searches.selectors import match_list_for_user
+
+    rows = list(match_list_for_user(user=catalogue["cheap"].search.owner))
+    assert any(row.deal_score is None for row in rows)
+    serializer = MatchedListingSerializer()
+    for row in rows:
+        assert serializer.to_representation(row) == serializers.ModelSerializer.to_representation(serializer, row)
