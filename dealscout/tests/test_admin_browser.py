@@ -84,15 +84,18 @@ def _assert_clean(driver, url: str) -> None:
 
 def test_staff_opens_every_changelist_and_the_health_page(browser, live_server, staff, console_data):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.get(f"{live_server.url}/admin/login/")
     browser.find_element(By.NAME, "username").send_keys(staff.email)
     browser.find_element(By.NAME, "password").send_keys(PASSWORD)
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
-    assert "Site administration" in browser.title
+    # A click does not wait for the next page: wait for it (a loaded machine can take seconds).
+    WebDriverWait(browser, 20).until(lambda driver: "Site administration" in driver.title)
 
     # The index links to the health page.
     browser.find_element(By.ID, "scrape-health-link").click()
+    WebDriverWait(browser, 20).until(lambda driver: driver.find_elements(By.ID, "scrape-health"))
     assert browser.find_element(By.ID, "scrape-health").is_displayed()
     assert browser.find_element(By.ID, "failures-last-hour").text == "1"
 
