@@ -110,3 +110,17 @@ def test_staff_opens_every_changelist_and_the_health_page(browser, live_server, 
         reverse("admin:listings_listing_change", args=[console_data["match"].listing_id]),
     ]:
         _assert_clean(browser, f"{live_server.url}{page}")
+
+
+def test_api_docs_page_renders_offline(browser, live_server, db):
+    """Swagger UI comes from the sidecar package's static files and renders every operation."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{live_server.url}/api/docs/")
+    WebDriverWait(browser, 30).until(lambda driver: driver.find_elements(By.CSS_SELECTOR, ".opblock"))
+    assert "Deal Scout API" in browser.find_element(By.CSS_SELECTOR, ".swagger-ui .info").text
+    paths = {element.text for element in browser.find_elements(By.CSS_SELECTOR, ".opblock-summary-path")}
+    assert "/api/v1/listings/" in {p.replace("\u200b", "") for p in paths}
+    severe = [entry["message"] for entry in browser.get_log("browser") if "favicon" not in entry["message"]]
+    assert not severe, severe
