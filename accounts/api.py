@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import authenticate, update_session_auth_hash
+from django.contrib.auth import authenticate, update_session_auth_hash, user_logged_in
 from django.contrib.auth import logout as session_logout
 from django.urls import path
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
@@ -158,6 +158,7 @@ class LoginView(APIView):
             services.login_failure_record(email=email, address=address)
             raise DomainError("Wrong e-mail or password.", code="invalid_credentials")
         services.login_success_record(user=user, email=email)
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)  # sets last_login
         return _token_response(request, user, status.HTTP_200_OK)
 
 

@@ -59,6 +59,8 @@ def test_login_returns_a_hashed_expiring_token(api_client, alice):
     stored = AuthToken.objects.get(user=alice)
     assert stored.expiry is not None
     assert token not in stored.digest  # knox keeps only a digest
+    alice.refresh_from_db()
+    assert alice.last_login is not None
 
 
 def test_wrong_password_is_a_400_in_the_error_shape(api_client, alice):
