@@ -19,6 +19,7 @@ from knox.models import AuthToken
 
 from accounts.models import ActivityLog, NotificationPreferences, User
 from dealscout.api import DomainError
+from dealscout.throttles import CACHE_ERRORS
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +130,19 @@ def _limits(email: str, address: str) -> list[tuple[str, int]]:
 
 
 def login_lock_check(*, email: str, address: str) -> LoginLock | None:
-    """A lock when the account or the address has used up its failed attempts in this window."""
+    """A lock when the account or the address has used up its failed attempts in this window.
+
+    With the cache down there is no count to check: logins go on (a warning is logged),
+    as the API's throttles do, instead of locking everyone out.
+    """
+    try:
+        return _lock_from_cache(email, address)
+    except CACHE_ERRORS:
+        logger.warning("login_limits_cache_unavailable")
+        return None
+
+
+def _lock_from_cache(email: str, address: str) -> LoginLock | None:
     for key, limit in _limits(email, address):
         if (cache.get(key) or 0) >= limit:
             started = cache.get(key + ":start") or time.time()
@@ -140,17 +153,23 @@ def login_lock_check(*, email: str, address: str) -> LoginLock | None:
 
 def login_failure_record(*, email: str, address: str) -> None:
     window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    for key, _ in _limits(email, address):
-        if cache.add(key, 0, timeout=window):
-            cache.set(key + ":start", time.time(), timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.set(key, 1, timeout=window)
     logger.info("login_failed")
+    try:
+        for key, _ in _limits(email, address):
+            if cache.add(key, 0, timeout=window):
+                cache.set(key + ":start", time.time(), timeout=window)
+            try:
+                cache.incr(key)
+            except ValueError:  # expired between add and incr
+                cache.set(key, 1, timeout=window)
+    except CACHE_ERRORS:
+        logger.warning("login_limits_cache_unavailable")
 
 
 def login_success_record(*, user: User, email: str) -> None:
     """A good password clears the account's failures (not the address's)."""
-    cache.delete_many([_account_key(email), _account_key(email) + ":start"])
+    try:
+        cache.delete_many([_account_key(email), _account_key(email) + ":start"])
+    except CACHE_ERRORS:
+        logger.warning("login_limits_cache_unavailable")
     ActivityLog.objects.create(user=user, action="logged_in", object_type="user", object_id=str(user.pk))
