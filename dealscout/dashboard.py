@@ -20,7 +20,7 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from alerts.models import Alert
-from listings.scrape_health import scrape_health
+from listings.scrape_health import scrape_health_cached
 from searches.api import LISTING_EXAMPLE, MatchedListingSerializer
 from searches.models import Search
 from searches.selectors import match_list_for_user
@@ -70,7 +70,7 @@ def dashboard_for_user(*, user: Any) -> dict[str, Any]:
         .get()
     )
     best = matches.filter(deal_score__isnull=False, listing__is_active=True).order_by("-deal_score", "-id")[:BEST_DEALS]
-    health = [{**asdict(row), "healthy": row.healthy} for row in scrape_health()]
+    health = [{**asdict(row), "healthy": row.healthy} for row in scrape_health_cached()]
     return {**counts, "best_deals": list(best), "scrape_health": health}
 
 

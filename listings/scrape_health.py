@@ -6,6 +6,7 @@ correlated subqueries per marketplace, each served by ``scraperun_mkt_started_id
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -14,6 +15,8 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from listings.models import Marketplace, ScrapeRun
+
+logger = logging.getLogger(__name__)
 
 FAILED_STATUSES = [
     ScrapeRun.Status.BLOCKED,
@@ -86,3 +89,26 @@ def task_queue_depth() -> int | None:
         return int(get_broker().queue_size())
     except Exception:  # noqa: BLE001 - a health page must render when the broker is down
         return None
+
+
+CACHE_KEY = "scrape-health:v1"
+CACHE_SECONDS = 15
+
+
+def scrape_health_cached() -> list[MarketplaceHealth]:
+    """scrape_health() shared for CACHE_SECONDS: every user's dashboard shows the same rows.
+
+    The query is the dashboard's most expensive part; scrape runs happen minutes apart,
+    so rows a few seconds old tell the same story. The operator console reads it fresh.
+    """
+    from django.core.cache import cache
+
+    try:
+        rows = cache.get(CACHE_KEY)
+        if rows is None:
+            rows = scrape_health()
+            cache.set(CACHE_KEY, rows, CACHE_SECONDS)
+    except Exception:  # noqa: BLE001 - a cache outage only costs the query
+        logger.warning("scrape_health_cache_unavailable")
+        rows = scrape_health()
+    return rows

@@ -37,3 +37,9 @@ def test_logins_work_and_failures_are_plain_400s_without_the_cache(api_client, a
     right = api_client.post("/api/v1/auth/login", {"email": alice.email, "password": PASSWORD})
     assert right.status_code == 200 and right.json()["token"]
     assert "login_limits_cache_unavailable" in caplog.text
+
+
+def test_dashboard_answers_without_the_cache(alice_api, dead_redis, caplog):
+    response = alice_api.get("/api/v1/dashboard/")
+    assert response.status_code == 200
+    assert "scrape_health_cache_unavailable" in caplog.text

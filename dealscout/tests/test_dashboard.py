@@ -58,3 +58,16 @@ def test_dashboard_scrape_health_per_marketplace(alice_api, market):
 
 def test_dashboard_needs_authentication(api_client):
     assert api_client.get("/api/v1/dashboard/").status_code == 401
+
+
+def test_scrape_health_on_the_dashboard_is_shared_for_a_few_seconds(alice_api, bob_api, market):
+    ScrapeRunFactory(marketplace=market, status="ok")
+    first = alice_api.get("/api/v1/dashboard/").json()["scrape_health"]
+    ScrapeRunFactory(marketplace=market, status="blocked", started_at=timezone.now())
+    assert bob_api.get("/api/v1/dashboard/").json()["scrape_health"] == first  # cached
+    from django.core.cache import cache
+
+    from listings.scrape_health import CACHE_KEY
+
+    cache.delete(CACHE_KEY)  # as after CACHE_SECONDS
+    assert alice_api.get("/api/v1/dashboard/").json()["scrape_health"][0]["last_status"] == "blocked"
