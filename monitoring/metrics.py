@@ -19,7 +19,9 @@ task_duration_seconds = Histogram("task_duration_seconds", "Time a django-q2 tas
 marketplace_scrapes_total = Counter(
     "marketplace_scrapes_total", "Fetches of a marketplace, by ScrapeRun status.", ["marketplace", "status"]
 )
-marketplace_listings_scraped_total = Counter("marketplace_listings_scraped_total", "Listings read from a marketplace.", ["marketplace"])
+marketplace_listings_scraped_total = Counter(
+    "marketplace_listings_scraped_total", "Listings read from a marketplace.", ["marketplace"]
+)
 marketplace_scrape_duration_seconds = Histogram(
     "marketplace_scrape_duration_seconds", "Time to fetch, parse and store one query.", ["marketplace"]
 )
