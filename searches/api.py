@@ -3,6 +3,7 @@ matched listings (filter, order, detail with price history, save/unsave/dismiss)
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -72,10 +73,21 @@ LISTING_DETAIL_EXAMPLE = {
 }
 
 
+class MarketplaceSlugField(serializers.SlugRelatedField):
+    """A marketplace by slug; anything that cannot be a slug is refused before the database sees it
+    (PostgreSQL rejects NUL bytes in text with an error, which would be a 500)."""
+
+    def to_internal_value(self, data: Any) -> Marketplace:
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
+
+
 class SearchSerializer(serializers.ModelSerializer):
-    marketplaces = serializers.SlugRelatedField(
-        slug_field="slug", many=True, queryset=Marketplace.objects.filter(enabled=True), allow_empty=False
-    )
+    marketplaces = MarketplaceSlugField(slug_field="slug", many=True, queryset=Marketplace.objects.filter(enabled=True), allow_empty=False)
     excluded_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
     interval_minutes = serializers.IntegerField(min_value=MIN_INTERVAL_MINUTES, max_value=7 * 24 * 60, required=False)
     currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3, required=False, help_text="ISO 4217 code.")

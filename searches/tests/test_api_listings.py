@@ -172,3 +172,8 @@ def test_fast_row_output_equals_drfs_generic_output(catalogue):
     serializer = MatchedListingSerializer()
     for row in rows:
         assert serializer.to_representation(row) == serializers.ModelSerializer.to_representation(serializer, row)
+
+
+def test_a_nul_byte_in_a_text_filter_is_a_400(alice_api, catalogue):
+    response = alice_api.get("/api/v1/listings/", {"marketplace": "sand\x00box"})
+    assert response.status_code == 400 and "marketplace" in response.json()["errors"]

@@ -45,6 +45,8 @@ def test_create_read_update_delete(alice_api, alice, market):
         ({"interval_minutes": 1}, "interval_minutes"),
         ({"marketplaces": ["nowhere"]}, "marketplaces"),
         ({"marketplaces": []}, "marketplaces"),
+        ({"marketplaces": ["sand\x00box"]}, "marketplaces"),  # PostgreSQL would refuse the NUL byte
+        ({"name": "nul\x00byte"}, "name"),
         ({"currency": "dollars"}, "currency"),
         ({"name": ""}, "name"),
     ],
