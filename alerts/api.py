@@ -75,7 +75,7 @@ _TAG = ["alerts"]
 class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Alert.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = AlertSerializer
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"  # longer cannot be an id: a 404, not an overflow
     filterset_class = AlertFilter
 
     def get_queryset(self) -> Any:

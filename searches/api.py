@@ -165,7 +165,7 @@ _SEARCH_TAG = ["searches"]
 class SearchViewSet(viewsets.ModelViewSet):
     queryset = Search.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = SearchSerializer
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"  # longer cannot be an id: a 404, not an overflow
     http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     @property
@@ -343,7 +343,7 @@ _LISTING_TAG = ["listings"]
 class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     queryset = Match.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = MatchedListingSerializer
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[0-9]{1,18}"  # longer cannot be an id: a 404, not an overflow
     filterset_class = MatchFilter
 
     def get_queryset(self) -> Any:

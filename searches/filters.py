@@ -12,18 +12,22 @@ from rest_framework.exceptions import ValidationError
 from listings.models import Condition
 from searches.models import Match
 
+MAX_ID = 2**63 - 1
+MAX_PRICE = 10**10 - 1  # DecimalField(max_digits=12, decimal_places=2)
+
 # Public ordering name -> model field. Nulls (no price, no score) sort last either way.
 ORDERINGS = {"price": "listing__price", "deal_score": "deal_score", "first_seen": "listing__first_seen_at"}
 ORDERING_CHOICES = [(name, name) for key in ORDERINGS for name in (key, f"-{key}")]
 
 
 class MatchFilter(django_filters.FilterSet):
-    search = django_filters.NumberFilter(field_name="search_id", help_text="Only this search's matches.")
+    # Bounded, so that an absurd number is a 400 (SQLite cannot even bind it).
+    search = django_filters.NumberFilter(field_name="search_id", min_value=1, max_value=MAX_ID, help_text="Only this search's matches.")
     marketplace = django_filters.CharFilter(field_name="listing__marketplace__slug", help_text="Marketplace slug.")
-    min_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="gte")
-    max_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="lte")
+    min_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="gte", min_value=0, max_value=MAX_PRICE)
+    max_price = django_filters.NumberFilter(field_name="listing__price", lookup_expr="lte", min_value=0, max_value=MAX_PRICE)
     condition = django_filters.ChoiceFilter(field_name="listing__condition", choices=Condition.choices)
-    min_deal_score = django_filters.NumberFilter(field_name="deal_score", lookup_expr="gte")
+    min_deal_score = django_filters.NumberFilter(field_name="deal_score", lookup_expr="gte", min_value=-9999, max_value=9999)
     saved = django_filters.ChoiceFilter(choices=[("true", "true"), ("false", "false")], method="filter_saved")
     first_seen_since = django_filters.IsoDateTimeFilter(method="filter_first_seen_since", help_text="ISO 8601 date-time.")
     ordering = django_filters.ChoiceFilter(

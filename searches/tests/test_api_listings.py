@@ -177,3 +177,17 @@ def test_fast_row_output_equals_drfs_generic_output(catalogue):
 def test_a_nul_byte_in_a_text_filter_is_a_400(alice_api, catalogue):
     response = alice_api.get("/api/v1/listings/", {"marketplace": "sand\x00box"})
     assert response.status_code == 400 and "marketplace" in response.json()["errors"]
+
+
+@pytest.mark.parametrize(
+    "query", [{"search": str(2**70)}, {"min_price": "1e30"}, {"max_price": "-5"}, {"min_deal_score": "99999999999999999999"}]
+)
+def test_absurd_numbers_are_a_400(alice_api, catalogue, query):
+    response = alice_api.get("/api/v1/listings/", query)
+    assert response.status_code == 400 and set(response.json()["errors"]) == set(query)
+
+
+def test_an_id_too_long_to_exist_is_a_404(alice_api):
+    response = alice_api.get(f"/api/v1/listings/{2**70}/")
+    assert response.status_code == 404 and response.json()["code"] == "not_found"
+    assert alice_api.get(f"/api/v1/searches/{2**70}/market-summary/").status_code == 404
