@@ -9,6 +9,9 @@ import pytest
 
 from listings.sandbox.server import SandboxApp, serve
 
+# Fixtures of the API and admin tests (api_client, alice, bob, ...).
+pytest_plugins = ["dealscout.tests.fixtures"]
+
 
 class ManualClock:
     """A clock the test moves by hand, for the sandbox shop."""

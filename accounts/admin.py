@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.gdpr import user_data_export
-from accounts.models import ActivityLog, NotificationPreferences, User
+from accounts.models import ActivityLog, ErasureRecord, NotificationPreferences, User
 
 
 class NotificationPreferencesInline(admin.StackedInline):
@@ -60,3 +60,20 @@ class ActivityLogAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["user"]
     readonly_fields = ["user", "action", "object_type", "object_id", "details", "created_at"]
+
+
+@admin.register(ErasureRecord)
+class ErasureRecordAdmin(admin.ModelAdmin):
+    """The audit trail of erasures: who asked and when, never who the person was."""
+
+    list_display = ["erased_at", "reason", "requested_at", "rows_deleted"]
+    list_filter = ["reason"]
+    search_fields = ["email_hmac"]
+    date_hierarchy = "erased_at"
+    readonly_fields = ["email_hmac", "reason", "requested_at", "erased_at", "rows_deleted"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: ErasureRecord | None = None) -> bool:
+        return False

@@ -1,8 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from alerts.models import Alert, Delivery, Notification, NotificationChannel
+from alerts.services import alert_retry
 
 
 @admin.register(Alert)
@@ -13,7 +16,18 @@ class AlertAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["user", "listing"]
     raw_id_fields = ["user", "search", "listing", "notification"]
-    readonly_fields = ["event_key", "created_at", "sent_at", "error"]
+    # What happened is a record: the operator retries, never rewrites it.
+    readonly_fields = ["kind", "event_key", "price", "currency", "attempts", "error", "created_at", "sent_at", "next_attempt_at"]
+    actions = ["retry_failed"]
+    show_full_result_count = False
+
+    @admin.action(description="Retry the selected failed alerts")
+    def retry_failed(self, request: HttpRequest, queryset: QuerySet[Alert]) -> None:
+        retried = alert_retry(alert_ids=list(queryset.values_list("pk", flat=True)))
+        skipped = queryset.count() - retried
+        self.message_user(request, f"{retried} alert(s) queued for delivery again.", messages.SUCCESS)
+        if skipped:
+            self.message_user(request, f"{skipped} selected alert(s) had not failed and were left alone.", messages.WARNING)
 
 
 @admin.register(NotificationChannel)

@@ -605,3 +605,18 @@ def channel_update(
     channel.full_clean()
     channel.save()
     return channel
+
+
+# --- The owner's inbox (API) ----------------------------------------------------------
+
+
+def alert_mark_read(*, alert: Alert) -> Alert:
+    if alert.read_at is None:
+        alert.read_at = timezone.now()
+        alert.save(update_fields=["read_at"])
+    return alert
+
+
+def alerts_mark_all_read(*, user: Any) -> int:
+    """Mark every unread alert of a person read; returns how many were unread."""
+    return Alert.objects.filter(user=user, read_at__isnull=True).update(read_at=timezone.now())

@@ -10,6 +10,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
@@ -54,17 +55,55 @@ class ChannelUpdateSerializer(serializers.Serializer):
     url = serializers.CharField(max_length=1000, required=False)
 
 
+CHANNEL_EXAMPLE = {
+    "id": 3,
+    "kind": "webhook",
+    "label": "home server",
+    "url": "https://hooks.example.org/dealscout",
+    "address": "",
+    "secret": "****9f3a",
+    "enabled": True,
+    "disabled_reason": "",
+    "disabled_at": None,
+    "created_at": "2026-11-29T10:00:00Z",
+}
+CHANNEL_CREATE_EXAMPLE = {"kind": "webhook", "label": "home server", "url": "https://hooks.example.org/dealscout"}
+
+
 def _field_error(exc: services.ChannelError) -> ValidationError:
     field, _, message = str(exc).partition(": ")
     return ValidationError({field: [message]})
 
 
 class ChannelListView(APIView):
+    @extend_schema(
+        operation_id="alerts_channels_list",
+        summary="Your alert channels (the account's e-mail is always one); secrets masked",
+        responses={200: ChannelOutputSerializer(many=True)},
+        examples=[OpenApiExample("channels", response_only=True, value=[CHANNEL_EXAMPLE])],
+        tags=["alerts"],
+    )
     def get(self, request: Request) -> Response:
         services.channels_for_users(user_ids={request.user.pk})  # the account's e-mail channel, made on first use
         channels = selectors.channels_for_user(user=request.user)
         return Response(ChannelOutputSerializer(channels, many=True).data)
 
+    @extend_schema(
+        operation_id="alerts_channels_create",
+        summary="Add a webhook, Apprise or e-mail channel (a webhook's secret is shown once, here)",
+        request=ChannelCreateSerializer,
+        responses={201: ChannelOutputSerializer},
+        examples=[
+            OpenApiExample("webhook", request_only=True, value=CHANNEL_CREATE_EXAMPLE),
+            OpenApiExample(
+                "created",
+                response_only=True,
+                status_codes=["201"],
+                value={**CHANNEL_EXAMPLE, "secret": "whsec-shown-only-this-once-7c1e9f3a"},
+            ),
+        ],
+        tags=["alerts"],
+    )
     def post(self, request: Request) -> Response:
         data = ChannelCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -79,9 +118,27 @@ class ChannelListView(APIView):
 
 
 class ChannelDetailView(APIView):
+    @extend_schema(
+        operation_id="alerts_channels_retrieve",
+        summary="One of your alert channels",
+        responses={200: ChannelOutputSerializer},
+        examples=[OpenApiExample("channel", response_only=True, value=CHANNEL_EXAMPLE)],
+        tags=["alerts"],
+    )
     def get(self, request: Request, channel_id: int) -> Response:
         return Response(ChannelOutputSerializer(selectors.channel_get_for_user(user=request.user, channel_id=channel_id)).data)
 
+    @extend_schema(
+        operation_id="alerts_channels_update",
+        summary="Rename, turn on or off, or move a channel (a webhook URL passes the address guard again)",
+        request=ChannelUpdateSerializer,
+        responses={200: ChannelOutputSerializer},
+        examples=[
+            OpenApiExample("turn on", request_only=True, value={"enabled": True}),
+            OpenApiExample("updated", response_only=True, value=CHANNEL_EXAMPLE),
+        ],
+        tags=["alerts"],
+    )
     def patch(self, request: Request, channel_id: int) -> Response:
         channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
         data = ChannelUpdateSerializer(data=request.data, partial=True)
@@ -92,6 +149,12 @@ class ChannelDetailView(APIView):
             raise _field_error(exc) from None
         return Response(ChannelOutputSerializer(channel).data)
 
+    @extend_schema(
+        operation_id="alerts_channels_destroy",
+        summary="Remove a webhook or Apprise channel (the account's e-mail can only be turned off)",
+        responses={204: None},
+        tags=["alerts"],
+    )
     def delete(self, request: Request, channel_id: int) -> Response:
         channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
         if channel.kind == NotificationChannel.Kind.EMAIL:

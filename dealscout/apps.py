@@ -13,3 +13,14 @@ class DealScoutConfig(AppConfig):
 
         # Schedules live in code and are (re)created after every migrate, never by hand.
         post_migrate.connect(ensure_schedules_after_migrate, dispatch_uid="dealscout_schedules")
+        # The embedded default's database cache (API throttles, failed-login counts) needs
+        # its table wherever `migrate` runs, the test database included.
+        post_migrate.connect(create_cache_table_after_migrate, dispatch_uid="dealscout_cache_table")
+
+
+def create_cache_table_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:
+    from django.core.management import call_command
+
+    # post_migrate fires once per app with models (this one has none): act once, on ours.
+    if sender.label == "accounts":
+        call_command("createcachetable", database=using, verbosity=0)

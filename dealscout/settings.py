@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "knox",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_q",
     "django_prometheus",
     "dealscout",
@@ -183,12 +186,46 @@ AUTH_PASSWORD_VALIDATORS = [
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "knox.auth.TokenAuthentication",
+        "dealscout.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "dealscout.api.Pagination",
     "PAGE_SIZE": 25,
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": [
+        "dealscout.throttles.AnonThrottle",
+        "dealscout.throttles.UserThrottle",
+        "dealscout.throttles.ScopedThrottle",
+    ],
+    "EXCEPTION_HANDLER": "dealscout.api.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Requests per period for each throttle scope (docs/API_REFERENCE.md, "Rate limits").
+API_THROTTLE_RATES = {
+    "anon": env_str("API_THROTTLE_ANON", "120/min"),
+    "user": env_str("API_THROTTLE_USER", "1200/min"),
+    "auth": env_str("API_THROTTLE_AUTH", "30/min"),
+    "scout": env_str("API_THROTTLE_SCOUT", "12/hour"),
+}
+# Failed logins allowed per window, per account and per client address (accounts.services).
+LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900, minimum=1)
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Deal Scout API",
+    "DESCRIPTION": "Saved searches, matched listings, alerts and a dashboard. Guide: docs/API_REFERENCE.md.",
+    "VERSION": VERSION,
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+    # No CDN: the docs page is served from the drf-spectacular-sidecar package.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "dealscout.openapi.add_error_responses"],
 }
 
 REST_KNOX = {

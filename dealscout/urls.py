@@ -2,16 +2,20 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from accounts import privacy_api
+from alerts import api as alerts_api
 from dealscout.api import router
+from dealscout.dashboard import DashboardView
 from monitoring import views as monitoring_views
 from searches import api as searches_api
 
 # The owner's matched listings live in `searches`: `listings` knows nothing of users.
 router.register("searches", searches_api.SearchViewSet, basename="search")
 router.register("listings", searches_api.MatchedListingViewSet, basename="listing")
+router.register("alerts", alerts_api.AlertViewSet, basename="alert")
 
 urlpatterns = [
     path("health", monitoring_views.health, name="health"),
@@ -20,5 +24,16 @@ urlpatterns = [
     path("api/v1/auth/", include(accounts_api.urlpatterns)),
     path("", include("alerts.urls")),  # alert channels and one-click unsubscribe, before the router
     path("api/v1/monitoring/", include("monitoring.urls")),
+    path("api/v1/dashboard/", DashboardView.as_view(), name="dashboard"),
     path("api/v1/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Session login for the browsable API (the API also accepts the session cookie).
+    path("api/session/", include("rest_framework.urls")),
 ]
+
+# Non-DRF paths under /api/ answer in the API's one error shape (dealscout.api).
+handler400 = "dealscout.api.handler400"
+handler403 = "dealscout.api.handler403"
+handler404 = "dealscout.api.handler404"
+handler500 = "dealscout.api.handler500"

@@ -1,8 +1,15 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.scrape_health import scrape_health, task_queue_depth
+from listings.services import marketplaces_set_enabled
 
 
 @admin.register(Marketplace)
@@ -11,6 +18,17 @@ class MarketplaceAdmin(admin.ModelAdmin):
     list_filter = ["enabled", "agent"]
     search_fields = ["name", "slug", "base_url"]
     prepopulated_fields = {"slug": ["name"]}
+    actions = ["disable_marketplaces", "enable_marketplaces"]
+
+    @admin.action(description="Disable the selected marketplaces (stop scouting them)")
+    def disable_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
+        changed = marketplaces_set_enabled(marketplace_ids=list(queryset.values_list("pk", flat=True)), enabled=False)
+        self.message_user(request, f"{changed} marketplace(s) disabled.", messages.SUCCESS)
+
+    @admin.action(description="Enable the selected marketplaces")
+    def enable_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
+        changed = marketplaces_set_enabled(marketplace_ids=list(queryset.values_list("pk", flat=True)), enabled=True)
+        self.message_user(request, f"{changed} marketplace(s) enabled.", messages.SUCCESS)
 
 
 class PriceObservationInline(admin.TabularInline):
@@ -20,6 +38,9 @@ class PriceObservationInline(admin.TabularInline):
     readonly_fields = ["price", "currency", "observed_at"]
     ordering = ["-observed_at"]
 
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # prices are observed, not typed in
+
 
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
@@ -28,8 +49,10 @@ class ListingAdmin(admin.ModelAdmin):
     search_fields = ["title", "external_id", "url"]
     date_hierarchy = "first_seen_at"
     list_select_related = ["marketplace"]
-    readonly_fields = ["raw", "first_seen_at", "last_seen_at"]
+    # What the agent read is evidence for debugging a parser: never edited by hand.
+    readonly_fields = ["marketplace", "external_id", "raw", "first_seen_at", "last_seen_at"]
     inlines = [PriceObservationInline]
+    show_full_result_count = False  # COUNT(*) over every listing is slow at scale
 
 
 @admin.register(PriceObservation)
@@ -40,6 +63,7 @@ class PriceObservationAdmin(admin.ModelAdmin):
     date_hierarchy = "observed_at"
     list_select_related = ["listing"]
     raw_id_fields = ["listing"]
+    show_full_result_count = False
 
 
 @admin.register(ScrapeRun)
@@ -50,3 +74,25 @@ class ScrapeRunAdmin(admin.ModelAdmin):
     date_hierarchy = "started_at"
     list_select_related = ["marketplace"]
     readonly_fields = [field.name for field in ScrapeRun._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # runs are records of what happened
+
+    def get_urls(self) -> list:
+        health = self.admin_site.admin_view(self.health_view)
+        return [path("health/", health, name="scrape_health"), *super().get_urls()]
+
+    def health_view(self, request: HttpRequest) -> TemplateResponse:
+        """Scrape health: last run and last error per marketplace, failures in the last hour, queue depth."""
+        rows = scrape_health()
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Scrape health",
+            "opts": self.model._meta,
+            "rows": rows,
+            "failures_last_hour": sum(row.failures_last_hour for row in rows),
+            "queue_depth": task_queue_depth(),
+            "now": timezone.now(),
+        }
+        return TemplateResponse(request, "admin/scrape_health.html", context)

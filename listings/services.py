@@ -248,3 +248,13 @@ def _record_metrics(slug: str, run: ScrapeRun) -> None:
     if run.listings_found:
         metrics.marketplace_listings_scraped_total.labels(marketplace=slug).inc(run.listings_found)
     metrics.marketplace_scrape_duration_seconds.labels(marketplace=slug).observe(run.duration_ms / 1000)
+
+
+def marketplaces_set_enabled(*, marketplace_ids: list[int], enabled: bool) -> int:
+    """Switch marketplaces on or off (the operator console's actions); returns how many changed.
+
+    A disabled marketplace is skipped by the dispatcher and by "run now"; its listings stay.
+    """
+    changed = Marketplace.objects.filter(pk__in=marketplace_ids).exclude(enabled=enabled).update(enabled=enabled)
+    logger.info("marketplaces_set_enabled", extra={"enabled": enabled, "count": changed})
+    return changed

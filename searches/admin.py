@@ -1,7 +1,11 @@
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from dealscout.api import DomainError
+from searches import services
 from searches.models import Match, Search
 
 
@@ -10,9 +14,12 @@ class MatchInline(admin.TabularInline):
     extra = 0
     fields = ["listing", "deal_score", "score_explanation", "matched_at", "saved", "dismissed"]
     readonly_fields = ["listing", "deal_score", "score_explanation", "matched_at"]
-    raw_id_fields = ["listing"]
     ordering = ["-matched_at"]
     show_change_link = True
+    max_num = 0  # matches are found, not typed in
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Match]:
+        return super().get_queryset(request).select_related("listing")
 
 
 @admin.register(Search)
@@ -35,7 +42,31 @@ class SearchAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     filter_horizontal = ["marketplaces"]
+    readonly_fields = ["created_at", "updated_at", "last_run_at"]
     inlines = [MatchInline]
+    actions = ["run_now", "pause", "resume"]
+
+    @admin.action(description="Run the selected searches now")
+    def run_now(self, request: HttpRequest, queryset: QuerySet[Search]) -> None:
+        queued, refused = 0, []
+        for search in queryset.prefetch_related("marketplaces"):
+            try:
+                queued += len(services.search_run_now(search=search))
+            except DomainError as exc:
+                refused.append(f"{search.name}: {exc.message}")
+        self.message_user(request, f"{queued} scout(s) queued.", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+
+    @admin.action(description="Pause the selected searches")
+    def pause(self, request: HttpRequest, queryset: QuerySet[Search]) -> None:
+        changed = services.searches_set_active(search_ids=list(queryset.values_list("pk", flat=True)), active=False)
+        self.message_user(request, f"{changed} search(es) paused.", messages.SUCCESS)
+
+    @admin.action(description="Resume the selected searches")
+    def resume(self, request: HttpRequest, queryset: QuerySet[Search]) -> None:
+        changed = services.searches_set_active(search_ids=list(queryset.values_list("pk", flat=True)), active=True)
+        self.message_user(request, f"{changed} search(es) resumed.", messages.SUCCESS)
 
 
 @admin.register(Match)
@@ -46,3 +77,5 @@ class MatchAdmin(admin.ModelAdmin):
     date_hierarchy = "matched_at"
     list_select_related = ["listing", "search"]
     raw_id_fields = ["search", "listing"]
+    readonly_fields = ["deal_score", "score_explanation", "reference_price", "matched_at"]
+    show_full_result_count = False

@@ -1,46 +1,109 @@
-"""Searches (CRUD for the owner) and the owner's matched listings (read)."""
+"""Searches (CRUD for the owner, run now, pause/resume, market summary) and the owner's
+matched listings (filter, order, detail with price history, save/unsave/dismiss)."""
 
 from __future__ import annotations
 
+import re
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from rest_framework import mixins, serializers, viewsets
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
 
-from listings.models import Marketplace
-from searches import selectors
+from listings.models import Marketplace, PriceObservation
+from searches import selectors, services
+from searches.filters import MatchFilter
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
+
+SEARCH_EXAMPLE = {
+    "id": 12,
+    "name": "Cheap ThinkPad",
+    "query": "thinkpad x1 carbon",
+    "excluded_terms": ["broken", "parts"],
+    "min_price": "150.00",
+    "max_price": "600.00",
+    "currency": "USD",
+    "condition": "used",
+    "location": "",
+    "radius_km": None,
+    "marketplaces": ["sandbox"],
+    "interval_minutes": 15,
+    "is_active": True,
+    "alert_on_new": True,
+    "alert_on_price_drop": True,
+    "price_drop_percent": "5.00",
+    "min_deal_score": "10.00",
+    "next_run_at": "2026-11-29T10:15:00Z",
+    "last_run_at": "2026-11-29T10:00:00Z",
+    "created_at": "2026-11-20T08:00:00Z",
+}
+LISTING_EXAMPLE = {
+    "id": 311,
+    "listing_id": 9042,
+    "search_id": 12,
+    "title": "Lenovo ThinkPad X1 Carbon Gen 9, 16GB",
+    "url": "https://market.example/items/9042",
+    "price": "420.00",
+    "currency": "USD",
+    "condition": "used",
+    "marketplace": "sandbox",
+    "image_url": "https://market.example/img/9042.jpg",
+    "first_seen_at": "2026-11-29T09:58:00Z",
+    "matched_at": "2026-11-29T10:00:00Z",
+    "deal_score": "23.50",
+    "score_explanation": "23.5% below the median of 14 comparable listings (549.00 USD)",
+    "saved": False,
+}
+LISTING_DETAIL_EXAMPLE = {
+    **LISTING_EXAMPLE,
+    "location": "Austin, TX",
+    "seller": "laptopland",
+    "shipping": "12.00",
+    "posted_at": "2026-11-29T07:30:00Z",
+    "last_seen_at": "2026-11-29T10:00:00Z",
+    "is_active": True,
+    "price_history": [
+        {"price": "480.00", "currency": "USD", "observed_at": "2026-11-28T10:00:00Z"},
+        {"price": "420.00", "currency": "USD", "observed_at": "2026-11-29T10:00:00Z"},
+    ],
+}
+
+
+class MarketplaceSlugField(serializers.SlugRelatedField):
+    """A marketplace by slug; anything that cannot be a slug is refused before the database sees it
+    (PostgreSQL rejects NUL bytes in text with an error, which would be a 500)."""
+
+    def to_internal_value(self, data: Any) -> Marketplace:
+        if not isinstance(data, str) or not SLUG.fullmatch(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
+SLUG = re.compile(r"[-a-zA-Z0-9_]{1,50}")
 
 
 class SearchSerializer(serializers.ModelSerializer):
-    marketplaces = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Marketplace.objects.filter(enabled=True))
+    marketplaces = MarketplaceSlugField(slug_field="slug", many=True, queryset=Marketplace.objects.filter(enabled=True), allow_empty=False)
     excluded_terms = serializers.ListField(child=serializers.CharField(max_length=100), required=False, max_length=50)
-    interval_minutes = serializers.IntegerField(min_value=MIN_INTERVAL_MINUTES, required=False)
+    interval_minutes = serializers.IntegerField(min_value=MIN_INTERVAL_MINUTES, max_value=7 * 24 * 60, required=False)
+    currency = serializers.RegexField(r"^[A-Z]{3}$", max_length=3, required=False, help_text="ISO 4217 code.")
+    min_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), allow_null=True, required=False)
+    max_price = serializers.DecimalField(max_digits=12, decimal_places=2, min_value=Decimal(0), allow_null=True, required=False)
+    price_drop_percent = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal("99.99"), required=False
+    )
+    min_deal_score = serializers.DecimalField(
+        max_digits=6, decimal_places=2, min_value=Decimal(-100), max_value=Decimal(100), allow_null=True, required=False
+    )
+    radius_km = serializers.IntegerField(min_value=0, max_value=20000, allow_null=True, required=False)
 
     class Meta:
         model = Search
-        fields = [
-            "id",
-            "name",
-            "query",
-            "excluded_terms",
-            "min_price",
-            "max_price",
-            "currency",
-            "condition",
-            "location",
-            "radius_km",
-            "marketplaces",
-            "interval_minutes",
-            "is_active",
-            "alert_on_new",
-            "alert_on_price_drop",
-            "price_drop_percent",
-            "min_deal_score",
-            "next_run_at",
-            "last_run_at",
-            "created_at",
-        ]
+        fields = list(SEARCH_EXAMPLE)
         read_only_fields = ["id", "next_run_at", "last_run_at", "created_at"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
@@ -48,14 +111,67 @@ class SearchSerializer(serializers.ModelSerializer):
         high = attrs.get("max_price", getattr(self.instance, "max_price", None))
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"min_price": "must not exceed max_price"})
-        for key in ("min_price", "max_price"):
-            if attrs.get(key) is not None and attrs[key] < 0:
-                raise serializers.ValidationError({key: "must not be negative"})
         return attrs
 
 
+class MarketSummarySerializer(serializers.Serializer):
+    currency = serializers.CharField()
+    listings_seen = serializers.IntegerField(help_text="Every listing this search has matched.")
+    priced_listings = serializers.IntegerField(help_text="Matches priced in the search's currency, seen within the window.")
+    median_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    low_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    high_price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    spread = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True, help_text="high_price - low_price")
+    window_days = serializers.IntegerField()
+
+
+RunOutput = inline_serializer(
+    "SearchRunQueued",
+    {"search_id": serializers.IntegerField(), "scouts_queued": serializers.IntegerField(), "status": serializers.CharField()},
+)
+
+_SEARCH_TAG = ["searches"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Your searches, newest first",
+        tags=_SEARCH_TAG,
+        examples=[OpenApiExample("page", response_only=True, value=SEARCH_EXAMPLE)],
+    ),
+    create=extend_schema(
+        summary="Save a new search",
+        tags=_SEARCH_TAG,
+        examples=[
+            OpenApiExample(
+                "create",
+                request_only=True,
+                value={"name": "Cheap ThinkPad", "query": "thinkpad x1 carbon", "max_price": "600.00", "marketplaces": ["sandbox"]},
+            ),
+            OpenApiExample("created", response_only=True, status_codes=["201"], value=SEARCH_EXAMPLE),
+        ],
+    ),
+    retrieve=extend_schema(summary="One of your searches", tags=_SEARCH_TAG, examples=[OpenApiExample("search", value=SEARCH_EXAMPLE)]),
+    partial_update=extend_schema(
+        summary="Change a search",
+        tags=_SEARCH_TAG,
+        examples=[
+            OpenApiExample("change", request_only=True, value={"max_price": "500.00", "interval_minutes": 30}),
+            OpenApiExample("changed", response_only=True, value=SEARCH_EXAMPLE),
+        ],
+    ),
+    destroy=extend_schema(summary="Delete a search and its matches", tags=_SEARCH_TAG, responses={204: None}),
+)
 class SearchViewSet(viewsets.ModelViewSet):
+    queryset = Search.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = SearchSerializer
+    lookup_value_regex = "[0-9]{1,18}"  # longer cannot be an id: a 404, not an overflow
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
+
+    @property
+    def throttle_scope(self) -> str | None:
+        # Running a search costs a fetch on someone else's site: it has its own, tight budget.
+        return "scout" if getattr(self, "action", None) == "run" else None
 
     def get_queryset(self) -> Any:
         return selectors.search_list_for_user(user=self.request.user)
@@ -64,42 +180,214 @@ class SearchViewSet(viewsets.ModelViewSet):
     def perform_create(self, serializer: SearchSerializer) -> None:
         serializer.save(owner=self.request.user)
 
+    @extend_schema(
+        summary="Scout this search now",
+        description="Queues one scout per enabled marketplace of the search and answers 202 at once; "
+        "matches and alerts arrive as the scouts finish. A paused search answers 400 (`search_paused`).",
+        request=None,
+        responses={202: RunOutput},
+        examples=[
+            OpenApiExample(
+                "queued", response_only=True, status_codes=["202"], value={"search_id": 12, "scouts_queued": 1, "status": "queued"}
+            )
+        ],
+        tags=_SEARCH_TAG,
+    )
+    @action(detail=True, methods=["post"])
+    def run(self, request: Request, pk: str | None = None) -> Response:
+        search = self.get_object()
+        queries = services.search_run_now(search=search)
+        return Response({"search_id": search.pk, "scouts_queued": len(queries), "status": "queued"}, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(
+        summary="Pause a search (no more scheduled runs)",
+        request=None,
+        responses={200: SearchSerializer},
+        examples=[OpenApiExample("paused", response_only=True, value={**SEARCH_EXAMPLE, "is_active": False})],
+        tags=_SEARCH_TAG,
+    )
+    @action(detail=True, methods=["post"])
+    def pause(self, request: Request, pk: str | None = None) -> Response:
+        search = services.search_pause(search=self.get_object())
+        return Response(self.get_serializer(search).data)
+
+    @extend_schema(
+        summary="Resume a paused search (due at once)",
+        request=None,
+        responses={200: SearchSerializer},
+        examples=[OpenApiExample("resumed", response_only=True, value=SEARCH_EXAMPLE)],
+        tags=_SEARCH_TAG,
+    )
+    @action(detail=True, methods=["post"])
+    def resume(self, request: Request, pk: str | None = None) -> Response:
+        search = services.search_resume(search=self.get_object())
+        return Response(self.get_serializer(search).data)
+
+    @extend_schema(
+        summary="What the market asks: median, low, high and spread of the matched prices",
+        responses={200: MarketSummarySerializer},
+        examples=[
+            OpenApiExample(
+                "summary",
+                response_only=True,
+                value={
+                    "currency": "USD",
+                    "listings_seen": 48,
+                    "priced_listings": 41,
+                    "median_price": "549.00",
+                    "low_price": "310.00",
+                    "high_price": "890.00",
+                    "spread": "580.00",
+                    "window_days": 30,
+                },
+            )
+        ],
+        tags=_SEARCH_TAG,
+    )
+    @action(detail=True, methods=["get"], url_path="market-summary")
+    def market_summary(self, request: Request, pk: str | None = None) -> Response:
+        summary = selectors.search_market_summary(search=self.get_object())
+        return Response(MarketSummarySerializer(summary).data)
+
 
 class MatchedListingSerializer(serializers.ModelSerializer):
-    listing_id = serializers.IntegerField(source="listing.id")
+    listing_id = serializers.IntegerField(read_only=True)
+    search_id = serializers.IntegerField(read_only=True)
     title = serializers.CharField(source="listing.title")
-    url = serializers.URLField(source="listing.url")
+    url = serializers.CharField(source="listing.url")
     price = serializers.DecimalField(source="listing.price", max_digits=12, decimal_places=2, allow_null=True)
     currency = serializers.CharField(source="listing.currency")
     condition = serializers.CharField(source="listing.condition")
     marketplace = serializers.CharField(source="listing.marketplace.slug")
     image_url = serializers.CharField(source="listing.image_url")
     first_seen_at = serializers.DateTimeField(source="listing.first_seen_at")
-    search_id = serializers.IntegerField(source="search.id")
 
     class Meta:
         model = Match
-        fields = [
-            "id",
-            "listing_id",
-            "search_id",
-            "title",
-            "url",
-            "price",
-            "currency",
-            "condition",
-            "marketplace",
-            "image_url",
-            "first_seen_at",
-            "matched_at",
-            "deal_score",
-            "score_explanation",
-            "saved",
-        ]
+        fields = list(LISTING_EXAMPLE)
+        read_only_fields = fields
+
+    def to_representation(self, match: Match) -> dict[str, Any]:
+        """The declared fields' output, built directly: pages of 50 rows are the API's hot path.
+
+        DRF's generic loop costs ~0.15 ms per row here (bench/api.py); this costs a tenth.
+        test_api_listings checks that both give the same output.
+        """
+        listing = match.listing
+        return {
+            "id": match.pk,
+            "listing_id": match.listing_id,
+            "search_id": match.search_id,
+            "title": listing.title,
+            "url": listing.url,
+            "price": _money(listing.price),
+            "currency": listing.currency,
+            "condition": listing.condition,
+            "marketplace": listing.marketplace.slug,
+            "image_url": listing.image_url,
+            "first_seen_at": _DATETIME.to_representation(listing.first_seen_at),
+            "matched_at": _DATETIME.to_representation(match.matched_at),
+            "deal_score": _money(match.deal_score),
+            "score_explanation": match.score_explanation,
+            "saved": match.saved,
+        }
 
 
+_DATETIME = serializers.DateTimeField()
+_DECIMAL = serializers.DecimalField(max_digits=12, decimal_places=2)
+
+
+def _money(value: Decimal | None) -> str | None:
+    return None if value is None else _DECIMAL.to_representation(value)
+
+
+class PriceObservationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PriceObservation
+        fields = ["price", "currency", "observed_at"]
+
+
+class MatchedListingDetailSerializer(MatchedListingSerializer):
+    location = serializers.CharField(source="listing.location")
+    seller = serializers.CharField(source="listing.seller")
+    shipping = serializers.DecimalField(source="listing.shipping", max_digits=12, decimal_places=2, allow_null=True)
+    posted_at = serializers.DateTimeField(source="listing.posted_at", allow_null=True)
+    last_seen_at = serializers.DateTimeField(source="listing.last_seen_at")
+    is_active = serializers.BooleanField(source="listing.is_active")
+    price_history = PriceObservationSerializer(source="listing.price_history", many=True)
+
+    class Meta(MatchedListingSerializer.Meta):
+        fields = list(LISTING_DETAIL_EXAMPLE)
+        read_only_fields = fields
+
+    # One row: DRF's generic path over every declared field.
+    to_representation = serializers.ModelSerializer.to_representation
+
+
+_LISTING_TAG = ["listings"]
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="Listings your searches matched (filter and order)",
+        description="`id` is the match id (a listing matched by two of your searches appears twice, once per search).",
+        tags=_LISTING_TAG,
+        examples=[OpenApiExample("page", response_only=True, value=LISTING_EXAMPLE)],
+    ),
+    retrieve=extend_schema(
+        summary="One matched listing, with price history and the deal-score explanation",
+        tags=_LISTING_TAG,
+        examples=[OpenApiExample("detail", response_only=True, value=LISTING_DETAIL_EXAMPLE)],
+    ),
+)
 class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    queryset = Match.objects.none()  # the model, for the schema; rows come from get_queryset
     serializer_class = MatchedListingSerializer
+    lookup_value_regex = "[0-9]{1,18}"  # longer cannot be an id: a 404, not an overflow
+    filterset_class = MatchFilter
 
     def get_queryset(self) -> Any:
         return selectors.match_list_for_user(user=self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return MatchedListingDetailSerializer if self.action == "retrieve" else MatchedListingSerializer
+
+    def get_object(self) -> Match:
+        pk = self.kwargs["pk"]
+        return selectors.match_get_for_user(user=self.request.user, match_id=int(pk), with_history=self.action == "retrieve")
+
+    def _verdict(self, match: Match) -> Response:
+        return Response(MatchedListingSerializer(match).data)
+
+    @extend_schema(
+        summary="Keep this listing (saved listings outlive the retention period)",
+        request=None,
+        responses={200: MatchedListingSerializer},
+        examples=[OpenApiExample("saved", response_only=True, value={**LISTING_EXAMPLE, "saved": True})],
+        tags=_LISTING_TAG,
+    )
+    @action(detail=True, methods=["post"])
+    def save(self, request: Request, pk: str | None = None) -> Response:
+        return self._verdict(services.match_set_saved(match=self.get_object(), saved=True))
+
+    @extend_schema(
+        summary="Stop keeping this listing",
+        request=None,
+        responses={200: MatchedListingSerializer},
+        examples=[OpenApiExample("unsaved", response_only=True, value=LISTING_EXAMPLE)],
+        tags=_LISTING_TAG,
+    )
+    @action(detail=True, methods=["post"])
+    def unsave(self, request: Request, pk: str | None = None) -> Response:
+        return self._verdict(services.match_set_saved(match=self.get_object(), saved=False))
+
+    @extend_schema(
+        summary="Hide this listing from your lists (no more price-drop alerts for it)",
+        request=None,
+        responses={204: OpenApiResponse(description="Dismissed; the listing no longer appears.")},
+        tags=_LISTING_TAG,
+    )
+    @action(detail=True, methods=["post"])
+    def dismiss(self, request: Request, pk: str | None = None) -> Response:
+        services.match_dismiss(match=self.get_object())
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -187,3 +187,75 @@ def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]
         if listing.currency == search.currency and listing.price is not None:
             prices[listing.pk] = listing.price
     return list(prices.values())
+
+
+# --- Actions on one search (the API and the admin call these) --------------------------
+
+
+def search_run_now(*, search: Search) -> list[ScoutQuery]:
+    """Queue a scout of this search on each of its enabled marketplaces, after commit.
+
+    The scout task runs the same loop as the dispatcher, for this search alone; its
+    schedule (next_run_at) is left as it was.
+    """
+    from django_q.tasks import async_task
+
+    from dealscout.api import DomainError
+
+    if not search.is_active:
+        raise DomainError("This search is paused; resume it before running it.", code="search_paused")
+    queries = [scout_query_for(search, market.pk, market.agent) for market in search.marketplaces.all() if market.enabled]
+    if not queries:
+        raise DomainError("None of this search's marketplaces is enabled.", code="no_marketplace")
+
+    def queue() -> None:
+        for query in queries:
+            async_task("searches.tasks.scout", query.to_dict(), [search.pk], task_name=f"scout-now:{query.key()}", group="scout")
+
+    transaction.on_commit(queue)
+    logger.info("search_run_queued", extra={"search_id": search.pk, "scouts_queued": len(queries)})
+    return queries
+
+
+def search_pause(*, search: Search) -> Search:
+    """Stop scheduling a search; its matches and alerts stay."""
+    if search.is_active:
+        search.is_active = False
+        search.save(update_fields=["is_active", "updated_at"])
+        logger.info("search_paused", extra={"search_id": search.pk})
+    return search
+
+
+def search_resume(*, search: Search) -> Search:
+    """Schedule a paused search again, due at once."""
+    if not search.is_active:
+        search.is_active = True
+        search.next_run_at = timezone.now()
+        search.save(update_fields=["is_active", "next_run_at", "updated_at"])
+        logger.info("search_resumed", extra={"search_id": search.pk})
+    return search
+
+
+def searches_set_active(*, search_ids: list[int], active: bool) -> int:
+    """Pause or resume many searches (the admin's bulk actions); returns how many changed."""
+    changed = 0
+    for search in Search.objects.filter(pk__in=search_ids, is_active=not active):
+        (search_resume if active else search_pause)(search=search)
+        changed += 1
+    return changed
+
+
+def match_set_saved(*, match: Match, saved: bool) -> Match:
+    """Keep (or stop keeping) a matched listing; saved listings outlive the retention period."""
+    if match.saved != saved:
+        match.saved = saved
+        match.save(update_fields=["saved"])
+    return match
+
+
+def match_dismiss(*, match: Match) -> Match:
+    """Hide a matched listing from the owner's lists and stop its price-drop alerts."""
+    if not match.dismissed:
+        match.dismissed = True
+        match.save(update_fields=["dismissed"])
+    return match

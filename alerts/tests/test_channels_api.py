@@ -55,11 +55,11 @@ def test_list_includes_the_account_email_channel(alice) -> None:  # noqa: ANN001
 def test_bad_channels_get_a_clear_400(alice, settings) -> None:  # noqa: ANN001
     settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = False
     private = alice.post(URL, {"kind": "webhook", "url": "http://127.0.0.1/hook"}, format="json")
-    assert private.status_code == 400 and "non-public" in str(private.data["url"])
+    assert private.status_code == 400 and "non-public" in str(private.data["errors"]["url"])
     nonsense = alice.post(URL, {"kind": "apprise", "url": "nonsense://what"}, format="json")
-    assert nonsense.status_code == 400 and "apprise" in str(nonsense.data["url"]).lower()
+    assert nonsense.status_code == 400 and "apprise" in str(nonsense.data["errors"]["url"]).lower()
     unknown = alice.post(URL, {"kind": "pigeon"}, format="json")
-    assert unknown.status_code == 400 and "kind" in unknown.data
+    assert unknown.status_code == 400 and "kind" in unknown.data["errors"]
     assert not NotificationChannel.objects.exclude(kind="email").exists()
 
 
@@ -124,5 +124,5 @@ def test_webhook_url_can_change_but_not_to_a_private_address(alice, settings) ->
     assert alice.patch(path, {"url": "http://127.0.0.1:9/other"}, format="json").data["url"] == "http://127.0.0.1:9/other"
     settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = False
     refused = alice.patch(path, {"url": "http://10.0.0.8/hook"}, format="json")
-    assert refused.status_code == 400 and "non-public" in str(refused.data["url"])
+    assert refused.status_code == 400 and "non-public" in str(refused.data["errors"]["url"])
     assert NotificationChannel.objects.get(pk=created.data["id"]).config["url"] == "http://127.0.0.1:9/other"

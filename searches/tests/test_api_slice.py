@@ -68,7 +68,7 @@ def test_a_wrong_search_payload_is_a_400_naming_the_field_and_saves_nothing(payl
     client = client_for(UserFactory())
     response = client.post("/api/v1/searches/", {"name": "n", "query": "q", "marketplaces": ["sandbox"], **payload}, format="json")
     assert response.status_code == 400
-    assert field in response.json()
+    assert field in response.json()["errors"]
     assert Search.objects.count() == 0
 
 

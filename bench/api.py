@@ -1,0 +1,384 @@
+"""API benchmark: gunicorn (2 workers) on PostgreSQL, wrk with 16 connections.
+
+    python bench/api.py [--duration 15] [--connections 16] [--reseed]
+
+Creates (once) the database ds_api_bench seeded with 100,000 listings, 1,000 users and
+5,000 searches (COPY-speed bulk inserts), starts gunicorn on a free loopback port with
+bench.settings (the service's settings plus a bare JSON view), and runs wrk against:
+the bare view, /api/v1/listings/ (a filtered page of 50), /api/v1/dashboard/ and
+/health. Authenticated requests rotate over 400 users' tokens, so each user stays under
+the real per-user throttle (API_THROTTLE_USER, default 1200/min), as real traffic would.
+Prints requests per second, p50/p95/p99 latency and each endpoint's throughput as a
+fraction of the bare view's, measured side by side in this one run.
+
+Needs: PostgreSQL (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/ds_api_bench),
+Redis for the cache and throttles (BENCH_REDIS_URL, default redis://127.0.0.1:6379/3), wrk.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/ds_api_bench")
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+
+LISTINGS = 100_000
+USERS = 1_000
+SEARCHES = 5_000
+MATCHES_PER_SEARCH = 20
+MARKETPLACES = 5
+TOKEN_USERS = 400
+BATCH = 5_000
+
+SERVER_ENV = {
+    "DJANGO_SETTINGS_MODULE": "bench.settings",
+    "DATABASE_URL": DATABASE_URL,
+    "REDIS_URL": REDIS_URL,
+    "DEBUG": "0",
+    "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+    "SECURE_SSL_REDIRECT": "0",
+    "ALLOWED_HOSTS": "127.0.0.1,localhost",
+    "LOG_LEVEL": "WARNING",
+    "ENVIRONMENT": "bench",
+}
+
+LUA = r"""
+local tokens = {TOKEN_LIST}
+local counter = 0
+request = function()
+  counter = counter + 1
+  local headers = {}
+  if #tokens > 0 then
+    headers["Authorization"] = "Token " .. tokens[(counter % #tokens) + 1]
+  end
+  return wrk.format(nil, nil, headers)
+end
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT %d %d %.0f %.0f %.0f %d %d\n", summary.requests, summary.duration,
+    latency:percentile(50), latency:percentile(95), latency:percentile(99),
+    e.connect + e.read + e.write + e.timeout, e.status))
+end
+"""
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+def ensure_database() -> None:
+    import psycopg
+
+    name = DATABASE_URL.rsplit("/", 1)[1]
+    admin_url = DATABASE_URL.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin_url, autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            say(f"creating database {name}")
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def setup_django() -> None:
+    os.environ.update(SERVER_ENV)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def migrate() -> None:
+    from django.core.management import call_command
+
+    say("migrating")
+    call_command("migrate", verbosity=0, interactive=False)
+
+
+def seed(*, reseed: bool) -> None:
+    from django.db import connection
+    from django.utils import timezone
+
+    from accounts.models import NotificationPreferences, User
+    from alerts.models import Alert
+    from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+    from searches.models import Match, Search
+
+    if not reseed and Listing.objects.count() >= LISTINGS and User.objects.count() >= USERS and Search.objects.count() >= SEARCHES:
+        counts = f"{Listing.objects.count():,} listings, {User.objects.count():,} users, {Search.objects.count():,} searches"
+        say(f"database already seeded: {counts}")
+        return
+    say("emptying tables")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "TRUNCATE accounts_user, listings_marketplace, knox_authtoken, accounts_notificationpreferences RESTART IDENTITY CASCADE"
+        )
+    rng = random.Random(42)
+    now = timezone.now()
+    started = time.monotonic()
+
+    markets = Marketplace.objects.bulk_create(
+        [
+            Marketplace(slug=f"market-{n}", name=f"Market {n}", agent="jsonld", base_url=f"https://m{n}.example/")
+            for n in range(MARKETPLACES)
+        ]
+    )
+    say(f"{USERS:,} users")
+    # One known hash for every bench user: hashing 1,000 passwords would take minutes.
+    from django.contrib.auth.hashers import make_password
+
+    password = make_password("bench-password-1")
+    users = User.objects.bulk_create(
+        [User(email=f"bench{n}@example.com", name=f"Bench {n}", password=password) for n in range(USERS)], batch_size=BATCH
+    )
+    NotificationPreferences.objects.bulk_create([NotificationPreferences(user=u) for u in users], batch_size=BATCH)
+
+    say(f"{LISTINGS:,} listings")
+    words = ["thinkpad", "macbook", "iphone", "pixel", "switch", "camera", "lens", "bike", "drill", "sofa"]
+    conditions = ["new", "used", "refurbished", "for_parts", "unknown"]
+    for start in range(0, LISTINGS, BATCH):
+        Listing.objects.bulk_create(
+            [
+                Listing(
+                    marketplace=markets[n % MARKETPLACES],
+                    external_id=f"item-{n}",
+                    url=f"https://m{n % MARKETPLACES}.example/items/{n}",
+                    title=f"{rng.choice(words)} {rng.choice(words)} model {n}",
+                    price=Decimal(rng.randint(1000, 200000)) / 100,
+                    currency="USD",
+                    condition=rng.choice(conditions),
+                    first_seen_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 14)),
+                    last_seen_at=now - timedelta(minutes=rng.randint(0, 60 * 24)),
+                    raw={"n": n},
+                )
+                for n in range(start, min(start + BATCH, LISTINGS))
+            ]
+        )
+        print(f"\r[bench]   {min(start + BATCH, LISTINGS):,}/{LISTINGS:,}", end="", flush=True)
+    print()
+    listing_ids = list(Listing.objects.values_list("id", flat=True))
+    PriceObservation.objects.bulk_create(
+        [PriceObservation(listing_id=i, price=Decimal("99.00"), currency="USD", observed_at=now - timedelta(days=1)) for i in listing_ids],
+        batch_size=BATCH,
+    )
+
+    say(f"{SEARCHES:,} searches, {SEARCHES * MATCHES_PER_SEARCH:,} matches")
+    searches = Search.objects.bulk_create(
+        [
+            Search(owner=users[n % USERS], name=f"search {n}", query=rng.choice(words), max_price=Decimal(1500), next_run_at=now)
+            for n in range(SEARCHES)
+        ],
+        batch_size=BATCH,
+    )
+    through = Search.marketplaces.through
+    through.objects.bulk_create(
+        [through(search_id=s.pk, marketplace_id=markets[i % MARKETPLACES].pk) for i, s in enumerate(searches)], batch_size=BATCH
+    )
+    matches = []
+    for search in searches:
+        for listing_id in rng.sample(listing_ids, MATCHES_PER_SEARCH):
+            score = Decimal(rng.randint(-3000, 6000)) / 100 if rng.random() > 0.1 else None
+            matches.append(
+                Match(
+                    search=search,
+                    listing_id=listing_id,
+                    deal_score=score,
+                    score_explanation="bench",
+                    matched_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 7)),
+                )
+            )
+    Match.objects.bulk_create(matches, batch_size=BATCH)
+    Alert.objects.bulk_create(
+        [
+            Alert(
+                user_id=m.search.owner_id,
+                search_id=m.search_id,
+                listing_id=m.listing_id,
+                kind="new",
+                event_key="new",
+                status="sent",
+                read_at=None if i % 3 else now,
+            )
+            for i, m in enumerate(matches[::4])
+        ],
+        batch_size=BATCH,
+    )
+    statuses = ["ok"] * 8 + ["timeout", "blocked"]
+    ScrapeRun.objects.bulk_create(
+        [
+            ScrapeRun(
+                marketplace=markets[n % MARKETPLACES],
+                query="bench",
+                status=rng.choice(statuses),
+                started_at=now - timedelta(minutes=rng.randint(0, 60 * 24 * 3)),
+                error="",
+            )
+            for n in range(20_000)
+        ],
+        batch_size=BATCH,
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    say(f"seeded in {time.monotonic() - started:.0f} s")
+
+
+def make_tokens() -> list[str]:
+    from knox.models import AuthToken
+
+    from accounts.models import User
+
+    AuthToken.objects.all().delete()
+    users = User.objects.order_by("id")[:TOKEN_USERS]
+    return [AuthToken.objects.create(user)[1] for user in users]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_gunicorn(port: int, *, threads: int = 1) -> subprocess.Popen:
+    env = {**os.environ, **SERVER_ENV}
+    command = [
+        str(Path(sys.executable).parent / "gunicorn"),
+        "dealscout.wsgi:application",
+        "--workers",
+        "2",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
+    if threads > 1:
+        # Threads overlap one request's database waits with another's work (the GIL is
+        # released during I/O); the sync worker default handles one request at a time.
+        command += ["--worker-class", "gthread", "--threads", str(threads)]
+    say("starting gunicorn: " + " ".join(command[1:]))
+    process = subprocess.Popen(command, cwd=ROOT, env=env)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/bare", timeout=2) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.3)
+    process.terminate()
+    raise SystemExit("gunicorn did not answer within 30 s")
+
+
+def check_answers(base: str, path: str, token: str | None) -> None:
+    request = urllib.request.Request(base + path, headers={"Authorization": f"Token {token}"} if token else {})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status != 200:
+            raise SystemExit(f"{path} answered {response.status}")
+
+
+def service_time(base: str, path: str, tokens: list[str], *, requests: int = 40) -> float:
+    """Median latency of one request at a time: the endpoint's own cost, without queueing."""
+    timings = []
+    for n in range(requests):
+        headers = {"Authorization": f"Token {tokens[n % len(tokens)]}"} if tokens else {}
+        started = time.perf_counter()
+        with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=10) as response:
+            response.read()
+        timings.append((time.perf_counter() - started) * 1000)
+    return sorted(timings)[len(timings) // 2]
+
+
+def run_wrk(url: str, tokens: list[str], *, duration: int, connections: int) -> dict[str, float]:
+    script = LUA.replace("TOKEN_LIST", ", ".join(f'"{t}"' for t in tokens))
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
+        handle.write(script)
+    try:
+        command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--timeout", "10s", "-s", handle.name, url]
+        output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    finally:
+        os.unlink(handle.name)
+    line = next(line for line in output.splitlines() if line.startswith("RESULT "))
+    requests, micros, p50, p95, p99, socket_errors, non_2xx = (float(x) for x in line.split()[1:])
+    return {
+        "rps": requests / (micros / 1e6),
+        "p50": p50 / 1000,
+        "p95": p95 / 1000,
+        "p99": p99 / 1000,
+        "errors": socket_errors,
+        "non2xx": non_2xx,
+        "requests": requests,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=int, default=15, help="seconds of wrk per endpoint (default 15)")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--reseed", action="store_true", help="empty and seed the bench database again")
+    parser.add_argument("--threads", type=int, default=1, help="gunicorn threads per worker (default 1: sync workers)")
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian package wrk)")
+
+    ensure_database()
+    setup_django()
+    migrate()
+    seed(reseed=args.reseed)
+    tokens = make_tokens()
+    say(f"{len(tokens)} tokens issued")
+
+    port = free_port()
+    server = start_gunicorn(port, threads=args.threads)
+    base = f"http://127.0.0.1:{port}"
+    endpoints = [
+        ("bare JSON view", "/bench/bare", False),
+        ("/api/v1/listings/ (50, filtered)", "/api/v1/listings/?page_size=50&min_deal_score=0&ordering=-deal_score", True),
+        ("/api/v1/dashboard/", "/api/v1/dashboard/", True),
+        ("/health", "/health", False),
+    ]
+    results = {}
+    try:
+        for name, path, authenticated in endpoints:
+            check_answers(base, path, tokens[0] if authenticated else None)
+            alone = service_time(base, path, tokens if authenticated else [])
+            say(f"warming up {path}")
+            run_wrk(base + path, tokens if authenticated else [], duration=2, connections=args.connections)
+            say(f"measuring {path} for {args.duration} s with {args.connections} connections")
+            results[name] = run_wrk(base + path, tokens if authenticated else [], duration=args.duration, connections=args.connections)
+            results[name]["alone"] = alone
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
+
+    bare = results["bare JSON view"]["rps"]
+    print()
+    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
+    setup = f"wrk -t2 -c{args.connections} -d{args.duration}s, {os.cpu_count()} CPUs, load average {load}"
+    workers = "2 sync workers" if args.threads == 1 else f"2 gthread workers x {args.threads} threads"
+    print(f"gunicorn {workers}, PostgreSQL + Redis, {setup}")
+    header = f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8} {'of bare':>8}"
+    print(header + f" {'alone ms':>9}")
+    for name, r in results.items():
+        print(
+            f"{name:36} {r['rps']:9.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
+            f"{r['errors']:7.0f} {r['non2xx']:8.0f} {r['rps'] / bare:8.0%} {r['alone']:9.1f}"
+        )
+    print("(alone ms: median of 40 requests sent one at a time, before the wrk run: the cost without queueing)")
+    listings = results["/api/v1/listings/ (50, filtered)"]
+    print()
+    print(f"target listings >= 40% of bare: {'met' if listings['rps'] / bare >= 0.40 else 'MISSED'} ({listings['rps'] / bare:.0%})")
+    worst = max(r["p95"] for r in results.values())
+    print(f"target p95 < 100 ms on every endpoint: {'met' if worst < 100 else 'MISSED'} (worst {worst:.1f} ms)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""GET /api/v1/dashboard/: one person's overview in one request.
+
+It lives in the project package because it reads every domain app (searches, alerts,
+listings) and belongs to none of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, extend_schema
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import User
+from alerts.models import Alert
+from listings.scrape_health import scrape_health_cached
+from searches.api import LISTING_EXAMPLE, MatchedListingSerializer
+from searches.models import Search
+from searches.selectors import match_list_for_user
+
+BEST_DEALS = 5
+
+
+class ScrapeHealthSerializer(serializers.Serializer):
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    enabled = serializers.BooleanField()
+    healthy = serializers.BooleanField()
+    last_run_at = serializers.DateTimeField(allow_null=True)
+    last_status = serializers.CharField(allow_null=True)
+    last_error_at = serializers.DateTimeField(allow_null=True)
+    failures_last_hour = serializers.IntegerField()
+
+
+class DashboardSerializer(serializers.Serializer):
+    active_searches = serializers.IntegerField()
+    listings_last_24h = serializers.IntegerField(help_text="Listings your searches matched in the last 24 hours.")
+    unread_alerts = serializers.IntegerField()
+    best_deals = MatchedListingSerializer(many=True, help_text="Your five best current deals (active, not dismissed).")
+    scrape_health = ScrapeHealthSerializer(many=True)
+
+
+def _count(queryset: QuerySet[Any]) -> Subquery:
+    """COUNT(*) of a queryset as a scalar subquery, so the three counts share one round trip.
+
+    COUNT as a plain Func (not an aggregate) adds no GROUP BY: the subquery is one row.
+    """
+    counted = queryset.order_by().annotate(counted=Func(F("pk"), function="COUNT")).values("counted")
+    return Subquery(counted, output_field=IntegerField())
+
+
+def dashboard_for_user(*, user: Any) -> dict[str, Any]:
+    since = timezone.now() - timedelta(hours=24)
+    matches = match_list_for_user(user=user)
+    counts = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            active_searches=_count(Search.objects.filter(owner=user, is_active=True)),
+            listings_last_24h=_count(matches.filter(matched_at__gte=since)),
+            unread_alerts=_count(Alert.objects.filter(user=user, read_at__isnull=True)),
+        )
+        .values("active_searches", "listings_last_24h", "unread_alerts")
+        .get()
+    )
+    best = matches.filter(deal_score__isnull=False, listing__is_active=True).order_by("-deal_score", "-id")[:BEST_DEALS]
+    health = [{**asdict(row), "healthy": row.healthy} for row in scrape_health_cached()]
+    return {**counts, "best_deals": list(best), "scrape_health": health}
+
+
+class DashboardView(APIView):
+    @extend_schema(
+        operation_id="dashboard_retrieve",
+        summary="Your overview: searches, recent finds, unread alerts, best deals, scrape health",
+        responses={200: DashboardSerializer},
+        examples=[
+            OpenApiExample(
+                "dashboard",
+                response_only=True,
+                value={
+                    "active_searches": 3,
+                    "listings_last_24h": 17,
+                    "unread_alerts": 4,
+                    "best_deals": [LISTING_EXAMPLE],
+                    "scrape_health": [
+                        {
+                            "slug": "sandbox",
+                            "name": "Sandbox Market",
+                            "enabled": True,
+                            "healthy": True,
+                            "last_run_at": "2026-11-29T10:00:00Z",
+                            "last_status": "ok",
+                            "last_error_at": None,
+                            "failures_last_hour": 0,
+                        }
+                    ],
+                },
+            )
+        ],
+        tags=["dashboard"],
+    )
+    def get(self, request: Request) -> Response:
+        return Response(DashboardSerializer(dashboard_for_user(user=request.user)).data)

@@ -1,0 +1,45 @@
+"""With the shared cache down, the API answers (unthrottled) instead of failing with 500s."""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from dealscout.tests.factories import PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def dead_redis(settings):
+    with socket.socket() as sock:  # a port nobody listens on
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+        }
+    }
+
+
+def test_api_keeps_answering_without_its_throttle_cache(alice_api, dead_redis, caplog):
+    response = alice_api.get("/api/v1/searches/")
+    assert response.status_code == 200
+    assert "throttle_cache_unavailable" in caplog.text
+
+
+def test_logins_work_and_failures_are_plain_400s_without_the_cache(api_client, alice, dead_redis, caplog):
+    wrong = api_client.post("/api/v1/auth/login", {"email": alice.email, "password": "nope"})
+    assert wrong.status_code == 400 and wrong.json()["code"] == "invalid_credentials"
+    right = api_client.post("/api/v1/auth/login", {"email": alice.email, "password": PASSWORD})
+    assert right.status_code == 200 and right.json()["token"]
+    assert "login_limits_cache_unavailable" in caplog.text
+
+
+def test_dashboard_answers_without_the_cache(alice_api, dead_redis, caplog):
+    response = alice_api.get("/api/v1/dashboard/")
+    assert response.status_code == 200
+    assert "scrape_health_cache_unavailable" in caplog.text
