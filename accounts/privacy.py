@@ -114,6 +114,16 @@ def purge_activity_logs(context: PurgeContext) -> dict[str, int]:
     return delete_in_batches(ActivityLog.objects.filter(created_at__lt=cutoff), kind="activity_logs", context=context)
 
 
+@register_purger("api_tokens")
+def purge_expired_api_tokens(context: PurgeContext) -> dict[str, int]:
+    """Tokens past their expiry: refused already, and no longer worth keeping.
+
+    Authentication skips knox's per-request sweep of a user's other tokens (one query
+    less per request), so the daily purge is what removes the expired ones.
+    """
+    return delete_in_batches(AuthToken.objects.filter(expiry__lt=context.now), kind="api_tokens", context=context)
+
+
 @register_purger("task_results")
 def purge_task_results(context: PurgeContext) -> dict[str, int]:
     cutoff = context.now - timedelta(days=TASK_RESULT_RETENTION_DAYS)

@@ -226,6 +226,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "dealscout.openapi.add_error_responses"],
+    # Alerts and channels both have a "kind"; name each enum after what it is.
+    "ENUM_NAME_OVERRIDES": {
+        "AlertKindEnum": "alerts.models.Alert.Kind",
+        "ChannelKindEnum": "alerts.models.NotificationChannel.Kind",
+    },
 }
 
 REST_KNOX = {

@@ -227,3 +227,14 @@ def test_notification_boundaries_take_their_deliveries(clock) -> None:
     assert retention.purge_expired()["notifications"] == 1
     assert not Delivery.objects.exists()
     assert NotificationChannel.objects.filter(pk=channel.pk).exists()
+
+
+def test_expired_api_tokens_are_purged_and_live_ones_kept(clock) -> None:
+    from knox.models import AuthToken
+
+    user = UserFactory()
+    AuthToken.objects.create(user, expiry=timedelta(days=1))
+    AuthToken.objects.create(user, expiry=timedelta(days=3))
+    clock.move_to(T0 + 2 * DAY)
+    assert retention.purge_expired()["api_tokens"] == 1
+    assert AuthToken.objects.filter(user=user).count() == 1
