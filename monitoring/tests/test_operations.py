@@ -200,7 +200,11 @@ def code_in(markdown: str) -> str:
     return "\n".join(fenced + inline)
 
 
-@pytest.mark.parametrize("doc", OPERATOR_DOCS, ids=lambda p: p.name)
+# Every document that tells people what to run, not only the operators' ones.
+COMMAND_DOCS = [*OPERATOR_DOCS, ROOT / "README.md", *sorted(set((ROOT / "docs").glob("*.md")) - set(OPERATOR_DOCS))]
+
+
+@pytest.mark.parametrize("doc", COMMAND_DOCS, ids=lambda p: p.name)
 def test_every_command_in_the_operator_docs_exists(doc):
     assert missing_commands(code_in(doc.read_text())) == []
 
