@@ -5,13 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from accounts.tests.factories import UserFactory
-from listings.tests.factories import ListingFactory, MarketplaceFactory
+from dealscout.tests.factories import PASSWORD, ListingFactory, MarketplaceFactory, SearchFactory, UserFactory
 from searches.models import Match, Search
-from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"
 
 
 def client_for(user) -> APIClient:  # noqa: ANN001
@@ -89,7 +86,7 @@ def test_charlie_has_no_access_to_alices_searches_or_listings() -> None:
 def test_owner_reads_matched_listings() -> None:
     user = UserFactory()
     search = SearchFactory(owner=user)
-    listing = ListingFactory(title="Fujifilm X100V silver")
+    listing = ListingFactory(title="Fujifilm X100V silver", price="899.00")
     Match.objects.create(search=search, listing=listing, score_explanation="12% below the median of 8 comparable listings")
     body = client_for(user).get("/api/v1/listings/").json()
     assert body["count"] == 1

@@ -7,9 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from listings.tests.factories import ListingFactory
+from dealscout.tests.factories import ListingFactory, SearchFactory
 from searches.models import Match, Search
-from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

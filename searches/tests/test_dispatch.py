@@ -10,8 +10,7 @@ from django.db import connection
 from django.utils import timezone
 from django_q.brokers import get_broker
 
-from accounts.tests.factories import UserFactory
-from listings.tests.factories import MarketplaceFactory
+from dealscout.tests.factories import MarketplaceFactory, UserFactory
 from searches.models import Search
 from searches.services import dispatch_due, searches_claim_due
 

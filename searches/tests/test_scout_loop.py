@@ -10,11 +10,11 @@ from django.core.cache import cache
 
 from alerts.models import Alert
 from alerts.services import alerts_process
+from dealscout.tests.factories import SearchFactory
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
 from listings.sandbox import catalogue
 from searches.models import Match
 from searches.services import scout_group_run, scout_query_for
-from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 
