@@ -159,12 +159,12 @@ def seed(*, listings: int, observations: int, fresh: int) -> dict[str, int]:
     search = Search.objects.create(owner=user, name="bench", query="bench")
     columns = (
         "marketplace_id, external_id, url, title, price, currency, condition, location, image_url, seller, "
-        "first_seen_at, last_seen_at, is_active, raw"
+        "first_seen_at, last_seen_at, is_active, raw, dedupe_key"
     )
     values = (
         "%(m)s, %(prefix)s || g, 'http://127.0.0.1:9/item/' || %(prefix)s || g, 'Bench listing number ' || g, mod(g, 500) + 10, "
         "'USD', 'used', 'Somewhere', '', 'seller ' || mod(g, 1000), now() - %(age)s * interval '1 day', "
-        "now() - %(age)s * interval '1 day', %(active)s, '{}'::jsonb"
+        "now() - %(age)s * interval '1 day', %(active)s, '{}'::jsonb, 'bench listing number ' || g"
     )
     insert = f"INSERT INTO {lt} ({columns}) SELECT {values} FROM generate_series(1, %(n)s) AS g"  # noqa: S608 - constants
     with connection.cursor() as cursor:
