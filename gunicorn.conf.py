@@ -17,9 +17,12 @@ threads = int(os.environ.get("GUNICORN_THREADS", "1"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
 graceful_timeout = 30
 keepalive = 5
-# Restart workers now and then, so slow memory growth cannot build up for ever.
-max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
-max_requests_jitter = 200
+# Restart workers now and then, so slow memory growth cannot build up for ever. Not too
+# often: a restart reloads Django (about half a second) and the requests queued behind it
+# wait; at 2,000 a fast endpoint restarted each worker every few seconds and its p95 went
+# from 5 ms to 600 ms (bench/api.py).
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "50000"))
+max_requests_jitter = max_requests // 10
 # The request middleware writes one JSON line per request; gunicorn's access log would repeat it.
 accesslog = None
 errorlog = "-"
