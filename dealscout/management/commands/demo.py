@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def _mail_location(log_dir: Any) -> str:
         backend = settings.EMAIL_BACKEND
         if backend.endswith("filebased.EmailBackend"):
-            return f"{settings.EMAIL_FILE_PATH}/ (one file per message)"
+            return f"{settings.EMAIL_FILE_PATH}/ (plain files: each holds the messages one sender wrote, in order)"
         if backend.endswith("smtp.EmailBackend"):
             return f"sent over SMTP to {settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
         return f"printed in {log_dir}/qcluster.log"
