@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from dealscout.tests.factories import ListingFactory, MarketplaceFactory
-from listings.models import PriceObservation
+from listings.models import Listing, PriceObservation
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +23,7 @@ def test_listing_is_unique_per_marketplace_and_external_id() -> None:
 def test_same_external_id_on_another_marketplace_is_another_listing() -> None:
     ListingFactory(marketplace=MarketplaceFactory(slug="one"), external_id="A1")
     ListingFactory(marketplace=MarketplaceFactory(slug="two"), external_id="A1")
+    assert Listing.objects.filter(external_id="A1").count() == 2
 
 
 def test_listing_price_cannot_be_negative() -> None:
