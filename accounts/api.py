@@ -18,7 +18,7 @@ from rest_framework.views import APIView
 from accounts import services
 from accounts.models import NotificationPreferences, User
 from accounts.privacy_api import AccountDeleteMixin
-from dealscout.api import DomainError
+from core.errors import DomainError
 
 TOKEN_EXAMPLE = "9f2c4d0e8b7a41c3a5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c"  # noqa: S105 - a made-up token for the docs
 PROFILE_EXAMPLE = {

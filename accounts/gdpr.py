@@ -19,6 +19,7 @@ from knox.models import AuthToken
 
 from accounts import personal_data
 from accounts.models import ActivityLog, ErasureRecord, User
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -27,12 +28,8 @@ EXPORT_FORMAT_VERSION = 1
 MIN_SCRUB_LENGTH = 3
 
 
-class PrivacyError(Exception):
-    """A request about a person's data that cannot be carried out; the message says why."""
-
-
-class UnknownPerson(PrivacyError):
-    pass
+class UnknownPerson(DomainError):
+    """No account has that e-mail address."""
 
 
 def email_hmac(email: str) -> str:
@@ -75,7 +72,7 @@ def user_data_export(*, user: User) -> dict[str, Any]:
     for name, exporter in sorted(personal_data.exporters().items()):
         for label, rows in exporter(user=user).items():
             if label in records:
-                raise PrivacyError(f"Two exporters ({name} and another) both export {label}.")
+                raise DomainError(f"Two exporters ({name} and another) both export {label}.")
             records[label] = rows
     logger.info("user_data_exported", extra={"user_id": user.pk, "sections": len(records)})
     return {

@@ -18,8 +18,8 @@ from django.db import transaction
 from knox.models import AuthToken
 
 from accounts.models import ActivityLog, NotificationPreferences, User
-from dealscout.api import DomainError
-from dealscout.throttles import CACHE_ERRORS
+from core.cache import CACHE_ERRORS
+from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 

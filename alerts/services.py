@@ -32,6 +32,7 @@ from alerts.channels import DeliveryError, Sender, sender_for
 from alerts.messages import Message, messages_build
 from alerts.models import Alert, Delivery, Notification, NotificationChannel
 from alerts.tokens import unsubscribe_token_read
+from core.errors import DomainError
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)
@@ -539,10 +540,6 @@ def search_alerts_pause(*, token: str) -> int:
     return paused
 
 
-class ChannelError(ValueError):
-    """A channel setting that cannot work; the message says which and why."""
-
-
 def channel_create(
     *, user: User, kind: str, label: str = "", url: str = "", address: str = "", secret: str = ""
 ) -> tuple[NotificationChannel, str]:
@@ -556,10 +553,10 @@ def channel_create(
         _channel_set_url(channel, url)
     elif kind == NotificationChannel.Kind.EMAIL:
         if NotificationChannel.objects.filter(user=user, kind=kind).exists():
-            raise ChannelError("kind: you already have an e-mail channel; change its address instead")
+            raise DomainError("You already have an e-mail channel; change its address instead.", field="kind")
         channel.config = {"address": address} if address else {}
     else:
-        raise ChannelError(f"kind: unknown channel kind {kind!r}")
+        raise DomainError(f"Unknown channel kind {kind!r}.", field="kind")
     channel.full_clean()
     channel.save()
     logger.info("alert_channel_created", extra={"channel_id": channel.pk, "channel": kind, "user_id": user.pk})
@@ -570,22 +567,22 @@ def _channel_set_url(channel: NotificationChannel, url: str) -> None:
     """Check a webhook or Apprise URL (public address, readable) and store it where it belongs."""
     from alerts.channels.apprise import apprise_url_check
     from alerts.channels.webhook import allow_private_addresses
-    from dealscout.netguard import AddressNotAllowed, check_url_allowed
+    from core.netguard import AddressNotAllowed, check_url_allowed
 
     if channel.kind == NotificationChannel.Kind.WEBHOOK:
         try:
             check_url_allowed(url, allow_private=allow_private_addresses())
         except AddressNotAllowed as exc:
-            raise ChannelError(f"url: {exc}") from None
+            raise DomainError(str(exc), field="url", code="address_not_allowed") from None
         channel.config = {**channel.config, "url": url}
     elif channel.kind == NotificationChannel.Kind.APPRISE:
         try:
             apprise_url_check(url)
         except DeliveryError as exc:
-            raise ChannelError(f"url: {exc}") from None
+            raise DomainError(str(exc), field="url", code="address_not_allowed") from None
         channel.secret = url
     else:
-        raise ChannelError("url: an e-mail channel has no URL")
+        raise DomainError("An e-mail channel has no URL.", field="url")
 
 
 def channel_update(

@@ -70,11 +70,6 @@ CHANNEL_EXAMPLE = {
 CHANNEL_CREATE_EXAMPLE = {"kind": "webhook", "label": "home server", "url": "https://hooks.example.org/dealscout"}
 
 
-def _field_error(exc: services.ChannelError) -> ValidationError:
-    field, _, message = str(exc).partition(": ")
-    return ValidationError({field: [message]})
-
-
 class ChannelListView(APIView):
     @extend_schema(
         operation_id="alerts_channels_list",
@@ -107,10 +102,7 @@ class ChannelListView(APIView):
     def post(self, request: Request) -> Response:
         data = ChannelCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            channel, shown_secret = services.channel_create(user=request.user, **data.validated_data)
-        except services.ChannelError as exc:
-            raise _field_error(exc) from None
+        channel, shown_secret = services.channel_create(user=request.user, **data.validated_data)
         body = ChannelOutputSerializer(channel).data
         if shown_secret:
             body["secret"] = shown_secret  # shown this once, to set up the receiver
@@ -143,10 +135,7 @@ class ChannelDetailView(APIView):
         channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
         data = ChannelUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        try:
-            channel = services.channel_update(channel=channel, **data.validated_data)
-        except services.ChannelError as exc:
-            raise _field_error(exc) from None
+        channel = services.channel_update(channel=channel, **data.validated_data)
         return Response(ChannelOutputSerializer(channel).data)
 
     @extend_schema(

@@ -23,19 +23,11 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.errors import DomainError
+
 logger = logging.getLogger(__name__)
 
 MAX_PAGE_SIZE = 100
-
-
-class DomainError(Exception):
-    """A rule of the domain said no. Services raise it; the API answers 400 with its message."""
-
-    def __init__(self, message: str, *, field: str | None = None, code: str = "invalid") -> None:
-        super().__init__(message)
-        self.message = message
-        self.field = field
-        self.code = code
 
 
 class Pagination(PageNumberPagination):
@@ -148,4 +140,4 @@ def error_responses(*codes: int) -> dict[int, Any]:
 
 router = DefaultRouter(trailing_slash=True)
 
-__all__ = ["DomainError", "Pagination", "router", "status"]
+__all__ = ["Pagination", "router", "status"]

@@ -12,7 +12,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from dealscout.env import (
+from core.env import (
     env_bool,
     env_choice,
     env_float,

@@ -11,15 +11,11 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError
-from redis.exceptions import RedisError
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
-logger = logging.getLogger(__name__)
+from core.cache import CACHE_ERRORS
 
-# What the shared cache raises when it is down: Redis in production, the database cache
-# on the embedded default.
-CACHE_ERRORS = (RedisError, DatabaseError)
+logger = logging.getLogger(__name__)
 
 
 class _RatesFromSettings:

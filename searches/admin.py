@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from dealscout.api import DomainError
+from core.errors import DomainError
 from searches import services
 from searches.models import Match, Search
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.services import AlertEvent, alerts_notify
+from core.errors import DomainError
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
@@ -199,8 +200,6 @@ def search_run_now(*, search: Search) -> list[ScoutQuery]:
     schedule (next_run_at) is left as it was.
     """
     from django_q.tasks import async_task
-
-    from dealscout.api import DomainError
 
     if not search.is_active:
         raise DomainError("This search is paused; resume it before running it.", code="search_paused")

@@ -17,7 +17,7 @@ from alerts.channels import DeliveryError
 from alerts.channels.webhook import allow_private_addresses
 from alerts.messages import Message
 from alerts.models import NotificationChannel
-from dealscout.netguard import AddressNotAllowed, check_url_allowed
+from core.netguard import AddressNotAllowed, check_url_allowed
 
 # Schemes whose host is the user's choice; the others post to the service's own hosts.
 _USER_HOSTED = {"json": "http", "jsons": "https", "xml": "http", "xmls": "https", "form": "http", "forms": "https"}

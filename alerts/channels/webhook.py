@@ -21,7 +21,7 @@ from django.conf import settings
 from alerts.channels import DeliveryError
 from alerts.messages import Message
 from alerts.models import NotificationChannel
-from dealscout.netguard import AddressNotAllowed, check_url_allowed
+from core.netguard import AddressNotAllowed, check_url_allowed
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "X-DealScout-Signature"

@@ -1,10 +1,10 @@
-"""dealscout.netguard: user-given URLs must not reach inside our network."""
+"""core.netguard: user-given URLs must not reach inside our network."""
 
 from __future__ import annotations
 
 import pytest
 
-from dealscout.netguard import AddressNotAllowed, check_url_allowed
+from core.netguard import AddressNotAllowed, check_url_allowed
 
 
 @pytest.mark.parametrize(

@@ -160,12 +160,12 @@ def test_two_workers_never_send_the_same_delivery(httpserver) -> None:  # noqa: 
 
 
 def test_private_webhook_address_is_refused(settings) -> None:  # noqa: ANN001
-    from alerts.services import ChannelError
+    from core.errors import DomainError
 
     settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = False
     user = UserFactory()
     for url in ("http://127.0.0.1:9/hook", "http://10.1.2.3/hook", "http://[::1]/hook", "ftp://example.com/x", "http://169.254.169.254/"):
-        with pytest.raises(ChannelError):
+        with pytest.raises(DomainError):
             channel_create(user=user, kind="webhook", url=url)
     assert not NotificationChannel.objects.filter(kind="webhook").exists()
 

@@ -7,8 +7,9 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.gdpr import PrivacyError, erase_due_at, erasures_reapply, user_delete_request, user_erase, user_get_by_email
+from accounts.gdpr import erase_due_at, erasures_reapply, user_delete_request, user_erase, user_get_by_email
 from accounts.models import ErasureRecord
+from core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -44,7 +45,7 @@ class Command(BaseCommand):
                 return
             already = user.deleted_at is not None
             user = user_delete_request(user=user)
-        except PrivacyError as exc:
+        except DomainError as exc:
             raise CommandError(str(exc)) from exc
         state = "was already pending deletion" if already else "is deactivated"
         self.stdout.write(

@@ -8,7 +8,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.gdpr import PrivacyError, user_data_export, user_get_by_email
+from accounts.gdpr import user_data_export, user_get_by_email
+from core.errors import DomainError
 
 
 class Command(BaseCommand):
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         try:
             user = user_get_by_email(email=email)
             document = user_data_export(user=user)
-        except PrivacyError as exc:
+        except DomainError as exc:
             raise CommandError(str(exc)) from exc
         text = json.dumps(document, indent=2, ensure_ascii=False, sort_keys=False)
         if output is None:
