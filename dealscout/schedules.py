@@ -24,6 +24,10 @@ SCHEDULES = [
     # Also sends the digests (hourly, daily, quiet hours, hourly cap) and the retries that came due.
     ScheduleSpec(name="deliver-due-alerts", func="alerts.tasks.deliver_due", schedule_type="I", minutes=1),
     ScheduleSpec(name="purge-expired-data", func="accounts.tasks.purge_expired", schedule_type="D"),
+    # ECB reference rates (published once per business day); a failure keeps the last ones.
+    ScheduleSpec(name="refresh-exchange-rates", func="listings.tasks.refresh_exchange_rates", schedule_type="D"),
+    # Listings that vanished within days of appearing: sold-price estimates for market values.
+    ScheduleSpec(name="mark-probably-sold", func="listings.tasks.mark_probably_sold", schedule_type="D"),
 ]
 
 

@@ -279,6 +279,12 @@ SCOUT_MAX_RATE_WAIT = env_float("SCOUT_MAX_RATE_WAIT", 120.0, maximum=3600)
 SCOUT_BREAKER_THRESHOLD = env_int("SCOUT_BREAKER_THRESHOLD", 5, minimum=1)
 SCOUT_BREAKER_COOLDOWN = env_float("SCOUT_BREAKER_COOLDOWN", 300.0, minimum=1, maximum=86400)
 SCOUT_ROBOTS_TTL = env_int("SCOUT_ROBOTS_TTL", 3600, minimum=0)
+# Money and market value (listings/money.py, listings/sold.py; docs/SEARCHING.md).
+EXCHANGE_RATES_URL = env_url("EXCHANGE_RATES_URL", schemes={"http", "https"}) or (
+    "https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip"  # the ECB's reference rates of the last business day
+)
+SOLD_AFTER_UNSEEN_DAYS = env_int("SOLD_AFTER_UNSEEN_DAYS", 2, minimum=1)
+SOLD_MAX_LISTED_DAYS = env_int("SOLD_MAX_LISTED_DAYS", 14, minimum=1)
 
 # --- Retention ------------------------------------------------------------------------
 LISTING_RETENTION_DAYS = env_int("LISTING_RETENTION_DAYS", 30, minimum=1)

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from listings import http
+from listings import http, places
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
@@ -21,7 +21,22 @@ from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
-_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key"]
+_UPDATABLE_FIELDS = [
+    "url",
+    "title",
+    "price",
+    "currency",
+    "condition",
+    "location",
+    "image_url",
+    "seller",
+    "shipping",
+    "raw",
+    "dedupe_key",
+    "latitude",
+    "longitude",
+    "location_country",
+]
 
 
 @dataclass
@@ -89,7 +104,7 @@ def listing_upsert_bulk(*, marketplace: Marketplace, items: list[ListingData], s
                     observations.append(PriceObservation(listing=listing, price=data.price, currency=listing.currency, observed_at=seen_at))
                     result.price_changes.append(PriceChange(listing.pk, old_price, data.price))
             result.listings.append(listing)
-        Listing.objects.bulk_update(to_update, [*_UPDATABLE_FIELDS, "last_seen_at", "is_active"], batch_size=500)
+        Listing.objects.bulk_update(to_update, [*_UPDATABLE_FIELDS, "last_seen_at", "is_active", "sold_estimated_at"], batch_size=500)
         PriceObservation.objects.bulk_create(observations, batch_size=500)
     return result
 
@@ -106,7 +121,10 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.price = data.price
     listing.currency = data.currency
     listing.condition = data.condition
-    listing.location = data.location[:200]
+    location = data.location[:200]
+    if location != listing.location or listing.pk is None:
+        _locate(listing, location)
+    listing.location = location
     listing.image_url = data.image_url[:1000]
     listing.seller = data.seller[:200]
     listing.shipping = data.shipping
@@ -115,6 +133,16 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.dedupe_key = dedupe_key(title=listing.title, price=data.price, currency=data.currency)
     listing.last_seen_at = seen_at
     listing.is_active = True
+    # Seen again: it was not sold after all (listings.sold).
+    listing.sold_estimated_at = None
+
+
+def _locate(listing: Listing, location: str) -> None:
+    """Coordinates (or only the country) of the listing's place, from the offline gazetteer."""
+    place = places.resolve(location) if location else None
+    listing.latitude = place.latitude if place else None
+    listing.longitude = place.longitude if place else None
+    listing.location_country = place.country if place else ""
 
 
 PARSE_SAMPLE_CHARS = 1500
@@ -135,7 +163,9 @@ def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_
     )
     if previous is None:
         return 0
-    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(last_seen_at=seen_at, is_active=True)
+    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(
+        last_seen_at=seen_at, is_active=True, sold_estimated_at=None
+    )
 
 
 def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:

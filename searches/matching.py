@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
+
+from listings.money import Rates, current_rates
+from searches import geo, money
 
 _TOKEN = re.compile(r"[\w]+(?:[.'-][\w]+)*", re.UNICODE)
 
@@ -38,9 +42,15 @@ class MatchRules:
     max_price: Decimal | None
     currency: str
     condition: str  # "any" or a listings.Condition value
+    place: geo.PlaceRule | None = None  # None: place does not filter (searches.geo)
+    rates: Rates | None = None  # None: only prices in the search's own currency compare
+    include_shipping: bool = False
 
 
-def rules_for(search: object) -> MatchRules:
+_NO_RATES = Rates(per_eur={}, rate_date=None)
+
+
+def rules_for(search: Any, *, rates: Rates | None = None) -> MatchRules:
     required, excluded = split_query(search.query)  # type: ignore[attr-defined]
     for term in search.excluded_terms or []:  # type: ignore[attr-defined]
         excluded.extend(tokens(term))
@@ -51,10 +61,25 @@ def rules_for(search: object) -> MatchRules:
         max_price=search.max_price,  # type: ignore[attr-defined]
         currency=search.currency,  # type: ignore[attr-defined]
         condition=search.condition,  # type: ignore[attr-defined]
+        place=geo.place_rule_for(search),
+        rates=rates or current_rates(),
+        include_shipping=bool(getattr(search, "include_shipping", False)),
     )
 
 
-def listing_matches(rules: MatchRules, *, title: str, price: Decimal | None, currency: str, condition: str) -> bool:
+def listing_matches(
+    rules: MatchRules,
+    *,
+    title: str,
+    price: Decimal | None,
+    currency: str,
+    condition: str,
+    shipping: Decimal | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    country: str = "",
+) -> bool:
+    """Words, condition, price (converted to the search's currency) and place, in that order."""
     words = set(tokens(title))
     if not all(term in words for term in rules.required):
         return False
@@ -62,16 +87,23 @@ def listing_matches(rules: MatchRules, *, title: str, price: Decimal | None, cur
         return False
     if rules.condition != "any" and condition != rules.condition:
         return False
-    if rules.min_price is not None or rules.max_price is not None:
-        # A bound cannot be checked without a price in the same currency: no match
-        # rather than a false "deal" in the wrong currency.
-        if price is None or (currency and rules.currency and currency != rules.currency):
-            return False
-        if rules.min_price is not None and price < rules.min_price:
-            return False
-        if rules.max_price is not None and price > rules.max_price:
-            return False
-    return True
+    if not price_matches(rules, price=price, currency=currency, shipping=shipping):
+        return False
+    return geo.place_matches(rules.place, latitude=latitude, longitude=longitude, country=country)
+
+
+def price_matches(rules: MatchRules, *, price: Decimal | None, currency: str, shipping: Decimal | None = None) -> bool:
+    if rules.min_price is None and rules.max_price is None:
+        return True
+    converted = money.converted_amount(
+        price,
+        currency,
+        to_currency=rules.currency,
+        rates=rules.rates or _NO_RATES,
+        shipping=shipping,
+        include_shipping=rules.include_shipping,
+    )
+    return money.within_bounds(converted.amount if converted else None, min_price=rules.min_price, max_price=rules.max_price)
 
 
 def drop_duplicates(listings: list, *, already_matched_keys: set[str]) -> list:  # type: ignore[type-arg]

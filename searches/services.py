@@ -15,8 +15,9 @@ from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing
+from listings.money import Rates, current_rates
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
-from searches import matching, scoring
+from searches import matching, money, scoring
 from searches.models import Match, Search
 
 logger = logging.getLogger(__name__)
@@ -118,11 +119,22 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
 
 def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Match], list[AlertEvent]]:
     """Match a scout's listings against one search; return new matches and alert events."""
-    rules = matching.rules_for(search)
+    rates = current_rates()
+    rules = matching.rules_for(search, rates=rates)
     candidates = [
         listing
         for listing in upsert.listings
-        if matching.listing_matches(rules, title=listing.title, price=listing.price, currency=listing.currency, condition=listing.condition)
+        if matching.listing_matches(
+            rules,
+            title=listing.title,
+            price=listing.price,
+            currency=listing.currency,
+            condition=listing.condition,
+            shipping=listing.shipping,
+            latitude=listing.latitude,
+            longitude=listing.longitude,
+            country=listing.location_country,
+        )
     ]
     if not candidates:
         return [], []
@@ -137,15 +149,19 @@ def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Ma
 
     new_matches: list[Match] = []
     if fresh:
-        market = scoring.market_value(_comparable_prices(search, extra=fresh))
+        pool = comparable_pool(search, rates=rates, extra=fresh)
         for listing in fresh:
-            score = scoring.deal_score(listing.price, market, listing.currency)
+            own = _pool_entry(listing, search=search, rates=rates)
+            market = scoring.market_value(comparables_for(own, pool)) if own else None
+            score = scoring.deal_score(own.amount if own else None, market, search.currency)
             new_matches.append(
                 Match(
                     search=search,
                     listing=listing,
                     deal_score=score.score if score else None,
                     score_explanation=score.explanation if score else "",
+                    score_confidence=market.confidence if market and score else "",
+                    comparables_count=market.count if market and score else None,
                     reference_price=listing.price,
                 )
             )
@@ -178,16 +194,70 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
     return events
 
 
-def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
+@dataclass(frozen=True)
+class PoolEntry:
+    """A listing as a comparable: its amount in the search's currency and what it is."""
+
+    listing_id: int
+    amount: Decimal
+    condition: str
+    dedupe_key: str
+    sold: bool
+    accessory: bool
+
+
+def is_accessory(title: str, category: str = "") -> bool:
+    """The accessory predicate of matching (searches.matching.is_accessory, when it has one)."""
+    predicate = getattr(matching, "is_accessory", None)
+    return bool(predicate(title, category)) if predicate is not None else False
+
+
+def _pool_entry(listing: Listing, *, search: Search, rates: Rates) -> PoolEntry | None:
+    converted = money.converted_amount(
+        listing.price,
+        listing.currency,
+        to_currency=search.currency,
+        rates=rates,
+        shipping=listing.shipping,
+        include_shipping=search.include_shipping,
+    )
+    if converted is None:
+        return None
+    category = str((listing.raw or {}).get("categoryId") or "") if isinstance(listing.raw, dict) else ""
+    return PoolEntry(
+        listing_id=listing.pk,
+        amount=converted.amount,
+        condition=listing.condition,
+        dedupe_key=listing.dedupe_key,
+        sold=listing.sold_estimated_at is not None,
+        accessory=is_accessory(listing.title, category),
+    )
+
+
+def comparable_pool(search: Search, *, rates: Rates, extra: list[Listing] | None = None) -> list[PoolEntry]:
+    """The search's matched listings seen within COMPARABLES_WINDOW (and ``extra``), in its currency."""
     since = timezone.now() - COMPARABLES_WINDOW
-    known = Listing.objects.filter(
-        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False
-    ).values_list("id", "price")
-    prices = dict(known)
-    for listing in extra:
-        if listing.currency == search.currency and listing.price is not None:
-            prices[listing.pk] = listing.price
-    return list(prices.values())
+    known = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False).only(
+        "id", "title", "price", "currency", "shipping", "condition", "dedupe_key", "sold_estimated_at", "raw"
+    )
+    listings = {listing.pk: listing for listing in known}
+    for listing in extra or []:
+        if listing.price is not None:
+            listings[listing.pk] = listing
+    return [entry for listing in listings.values() if (entry := _pool_entry(listing, search=search, rates=rates)) is not None]
+
+
+def comparables_for(own: PoolEntry, pool: list[PoolEntry]) -> list[scoring.Comparable]:
+    """The comparables of one listing: not itself (nor its cross-posted copies), the same
+    condition class, no accessories (unless the listing is one)."""
+    return [
+        scoring.Comparable(price=entry.amount, sold=entry.sold)
+        for entry in pool
+        if entry.listing_id != own.listing_id
+        and not (own.dedupe_key and entry.dedupe_key == own.dedupe_key)
+        and scoring.conditions_compare(own.condition, entry.condition)
+        and entry.accessory == own.accessory
+    ]
 
 
 # --- Actions on one search (the API and the admin call these) --------------------------

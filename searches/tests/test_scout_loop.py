@@ -13,6 +13,7 @@ from alerts.services import alerts_process
 from dealscout.tests.factories import SearchFactory
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
 from listings.sandbox import catalogue
+from searches import scoring
 from searches.models import Match
 from searches.services import scout_group_run, scout_query_for
 
@@ -100,12 +101,26 @@ def test_a_price_drop_below_the_threshold_does_not_alert(sandbox_marketplace, sa
     assert Alert.objects.filter(kind=Alert.Kind.PRICE_DROP).count() == len(skus_dropping("fujifilm x100v"))
 
 
-def test_new_matches_get_a_deal_score_with_its_explanation(sandbox_marketplace) -> None:
+def test_new_matches_get_a_deal_score_from_comparables_in_their_condition(sandbox_marketplace, sandbox_clock) -> None:
+    sandbox_clock.advance(catalogue.NEW_ITEM_EVERY * 60)  # a fuller shelf: enough comparables per condition
     search = SearchFactory(query="fujifilm x100v", marketplaces=[sandbox_marketplace])
     run_scout(search, sandbox_marketplace)
-    scored = Match.objects.filter(search=search, deal_score__isnull=False)
-    assert scored.count() == Match.objects.filter(search=search).count() >= 5
-    assert "comparable listings" in scored.first().score_explanation
+    matches = list(Match.objects.filter(search=search).select_related("listing"))
+    scored = [match for match in matches if match.deal_score is not None]
+    assert scored, "no match was scored"
+    for match in scored:
+        assert "comparable listings" in match.score_explanation
+        assert match.score_confidence in ("high", "medium", "low")
+        assert match.comparables_count >= 5
+    # A match without a score has fewer than five other matches in its condition class.
+    for match in matches:
+        if match.deal_score is None:
+            same_class = [
+                other
+                for other in matches
+                if other.pk != match.pk and scoring.conditions_compare(other.listing.condition, match.listing.condition)
+            ]
+            assert len(same_class) < scoring.MIN_COMPARABLES
 
 
 def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_round_works(httpserver) -> None:
