@@ -15,7 +15,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from listings.models import Marketplace, PriceObservation
-from searches import selectors, services
+from listings.money import current_rates
+from searches import geo, money, selectors, services
 from searches.filters import MatchFilter
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
 
@@ -28,8 +29,14 @@ SEARCH_EXAMPLE = {
     "max_price": "600.00",
     "currency": "USD",
     "condition": "used",
-    "location": "",
-    "radius_km": None,
+    "location": "San Francisco, CA",
+    "radius_km": 50,
+    "location_name": "San Francisco, CA, US",
+    "latitude": 37.77493,
+    "longitude": -122.41942,
+    "location_country": "US",
+    "keep_unknown_location": True,
+    "include_shipping": False,
     "marketplaces": ["sandbox"],
     "interval_minutes": 15,
     "is_active": True,
@@ -54,8 +61,13 @@ LISTING_EXAMPLE = {
     "image_url": "https://market.example/img/9042.jpg",
     "first_seen_at": "2026-11-29T09:58:00Z",
     "matched_at": "2026-11-29T10:00:00Z",
+    "converted_price": "420.00",
+    "converted_currency": "USD",
+    "rate_date": None,
     "deal_score": "23.50",
-    "score_explanation": "23.5% below the median of 14 comparable listings (549.00 USD)",
+    "score_explanation": "23.5% below the median of 14 comparable listings (549.00 USD), confidence medium",
+    "score_confidence": "medium",
+    "comparables_count": 14,
     "saved": False,
 }
 LISTING_DETAIL_EXAMPLE = {
@@ -100,17 +112,25 @@ class SearchSerializer(serializers.ModelSerializer):
         max_digits=6, decimal_places=2, min_value=Decimal(-100), max_value=Decimal(100), allow_null=True, required=False
     )
     radius_km = serializers.IntegerField(min_value=0, max_value=20000, allow_null=True, required=False)
+    location = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, help_text='A place name ("Berlin", "Portland, OR") or a US ZIP code.'
+    )
 
     class Meta:
         model = Search
         fields = list(SEARCH_EXAMPLE)
-        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at"]
+        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at", "location_name", "latitude", "longitude", "location_country"]
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         low = attrs.get("min_price", getattr(self.instance, "min_price", None))
         high = attrs.get("max_price", getattr(self.instance, "max_price", None))
         if low is not None and high is not None and low > high:
             raise serializers.ValidationError({"min_price": "must not exceed max_price"})
+        if "location" in attrs or "radius_km" in attrs:
+            # Resolved offline (searches.geo); an unknown place is a DomainError on "location".
+            location = attrs.get("location", getattr(self.instance, "location", ""))
+            radius = attrs.get("radius_km", getattr(self.instance, "radius_km", None))
+            attrs.update(geo.location_fields(location, radius_km=radius))
         return attrs
 
 
@@ -250,6 +270,18 @@ class SearchViewSet(viewsets.ModelViewSet):
         return Response(MarketSummarySerializer(summary).data)
 
 
+class _ConvertedPriceField(serializers.DecimalField):
+    def get_attribute(self, instance: Match) -> Decimal | None:
+        converted = _converted(instance)
+        return converted.amount if converted else None
+
+
+class _RateDateField(serializers.DateField):
+    def get_attribute(self, instance: Match) -> Any:
+        converted = _converted(instance)
+        return converted.rate_date if converted else None
+
+
 class MatchedListingSerializer(serializers.ModelSerializer):
     listing_id = serializers.IntegerField(read_only=True)
     search_id = serializers.IntegerField(read_only=True)
@@ -261,6 +293,18 @@ class MatchedListingSerializer(serializers.ModelSerializer):
     marketplace = serializers.CharField(source="listing.marketplace.slug")
     image_url = serializers.CharField(source="listing.image_url")
     first_seen_at = serializers.DateTimeField(source="listing.first_seen_at")
+    converted_price = _ConvertedPriceField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="The price (plus shipping when the search includes it) in the search's currency, at the ECB rate; "
+        "null when the listing's currency has no ECB rate.",
+    )
+    converted_currency = serializers.CharField(source="search.currency", read_only=True, help_text="The search's currency.")
+    rate_date = _RateDateField(
+        allow_null=True, read_only=True, help_text="The ECB day of the rate used; null when no conversion was needed."
+    )
 
     class Meta:
         model = Match
@@ -274,6 +318,7 @@ class MatchedListingSerializer(serializers.ModelSerializer):
         test_api_listings checks that both give the same output.
         """
         listing = match.listing
+        converted = _converted(match)
         return {
             "id": match.pk,
             "listing_id": match.listing_id,
@@ -287,10 +332,28 @@ class MatchedListingSerializer(serializers.ModelSerializer):
             "image_url": listing.image_url,
             "first_seen_at": _DATETIME.to_representation(listing.first_seen_at),
             "matched_at": _DATETIME.to_representation(match.matched_at),
+            "converted_price": _money(converted.amount) if converted else None,
+            "converted_currency": match.search.currency,
+            "rate_date": converted.rate_date.isoformat() if converted and converted.rate_date else None,
             "deal_score": _money(match.deal_score),
             "score_explanation": match.score_explanation,
+            "score_confidence": match.score_confidence,
+            "comparables_count": match.comparables_count,
             "saved": match.saved,
         }
+
+
+def _converted(match: Match) -> money.Converted | None:
+    """The listing's price in its search's currency (with shipping when the search adds it)."""
+    listing, search = match.listing, match.search
+    return money.converted_amount(
+        listing.price,
+        listing.currency,
+        to_currency=search.currency,
+        rates=current_rates(),
+        shipping=listing.shipping,
+        include_shipping=search.include_shipping,
+    )
 
 
 _DATETIME = serializers.DateTimeField()

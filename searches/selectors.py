@@ -30,7 +30,7 @@ def match_list_for_user(*, user: object) -> QuerySet[Match]:
     """The owner's matched listings, not dismissed, newest first; one query per page."""
     return (
         Match.objects.filter(search__owner=user, dismissed=False)
-        .select_related("listing", "listing__marketplace")
+        .select_related("listing", "listing__marketplace", "search")
         # What the agent read and the agent settings can be large and are never shown here.
         .defer("listing__raw", "listing__marketplace__config")
         .order_by("-matched_at", "-id")

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
+from listings import places
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing
 from listings.money import Rates, current_rates
@@ -34,7 +35,8 @@ class DispatchResult:
 
 def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> ScoutQuery:
     """The ScoutQuery a search needs on one marketplace: only server-side filters count."""
-    filters = get_agent(agent_name).server_side_filters
+    agent = get_agent(agent_name)
+    filters = agent.server_side_filters
     return ScoutQuery(
         marketplace_id=marketplace_id,
         text=matching.normalized_query(search.query),
@@ -42,7 +44,29 @@ def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> Sco
         max_price=search.max_price if "max_price" in filters else None,
         currency=search.currency if "currency" in filters else "",
         condition=search.condition if "condition" in filters and search.condition != "any" else "",
+        **_place_filters(search, agent.place_filters),
     )
+
+
+def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, object]:
+    """The search's place, as far as the agent's site can search around it.
+
+    A site that searches around a postal code gets nothing without one (a German town
+    has none here): asking it for the whole country would only be the default anyway.
+    """
+    if not wanted or search.latitude is None:
+        return {}
+    fields: dict[str, object] = {
+        "country": search.location_country,
+        "postal_code": search.location_postal_code,
+        "city": place.city if (place := places.resolve(search.location)) else "",
+        "latitude": search.latitude,
+        "longitude": search.longitude,
+        "radius_km": search.radius_km,
+    }
+    if "postal_code" in wanted and "city" not in wanted and not search.location_postal_code:
+        wanted = wanted & {"country"}
+    return {name: value for name, value in fields.items() if name in wanted}
 
 
 def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Search]:

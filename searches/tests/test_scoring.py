@@ -38,7 +38,10 @@ def test_score_and_explanation_below_the_median() -> None:
 
 def test_score_above_and_at_the_median() -> None:
     market = market_value(prices("100", "100", "100", "100", "100"))
-    assert deal_score(Decimal("150"), market, "EUR").explanation == "50% above the median of 5 comparable listings (100.00 EUR), confidence medium"
+    assert (
+        deal_score(Decimal("150"), market, "EUR").explanation
+        == "50% above the median of 5 comparable listings (100.00 EUR), confidence medium"
+    )
     assert deal_score(Decimal("150"), market, "EUR").score == Decimal("-50.00")
     assert deal_score(Decimal("99.80"), market, "EUR").explanation.startswith("At the median of 5")
 
