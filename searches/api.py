@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -16,7 +15,7 @@ from rest_framework.response import Response
 
 from listings.models import Marketplace, PriceObservation
 from listings.money import current_rates
-from searches import geo, money, selectors, services
+from searches import money, selectors, services
 from searches.filters import MatchFilter
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
 
@@ -121,17 +120,7 @@ class SearchSerializer(serializers.ModelSerializer):
         fields = list(SEARCH_EXAMPLE)
         read_only_fields = ["id", "next_run_at", "last_run_at", "created_at", "location_name", "latitude", "longitude", "location_country"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        low = attrs.get("min_price", getattr(self.instance, "min_price", None))
-        high = attrs.get("max_price", getattr(self.instance, "max_price", None))
-        if low is not None and high is not None and low > high:
-            raise serializers.ValidationError({"min_price": "must not exceed max_price"})
-        if "location" in attrs or "radius_km" in attrs:
-            # Resolved offline (searches.geo); an unknown place is a DomainError on "location".
-            location = attrs.get("location", getattr(self.instance, "location", ""))
-            radius = attrs.get("radius_km", getattr(self.instance, "radius_km", None))
-            attrs.update(geo.location_fields(location, radius_km=radius))
-        return attrs
+    # The rules across fields (min_price <= max_price, ...) are the service's (search_create).
 
 
 class MarketSummarySerializer(serializers.Serializer):
@@ -196,9 +185,14 @@ class SearchViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> Any:
         return selectors.search_list_for_user(user=self.request.user)
 
-    @transaction.atomic
     def perform_create(self, serializer: SearchSerializer) -> None:
-        serializer.save(owner=self.request.user)
+        serializer.instance = services.search_create(owner=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: SearchSerializer) -> None:
+        serializer.instance = services.search_update(search=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: Search) -> None:
+        services.search_delete(search=instance)
 
     @extend_schema(
         summary="Scout this search now",
