@@ -90,8 +90,13 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
 
 
 @lru_cache(maxsize=4096)
-def resolve(text: str) -> Place | None:
-    """The place a name or postal code stands for, or None when the gazetteer has none."""
+def resolve(text: str, *, strict: bool = False) -> Place | None:
+    """The place a name or postal code stands for, or None when the gazetteer has none.
+
+    ``strict`` (what a person typed for a search): a qualifier after the comma that is
+    no country or US state makes it unknown, rather than a guess among the namesakes
+    ("Atlantis, Narnia"). Listings' places are read leniently.
+    """
     text = " ".join((text or "").split()).strip(" ,.;")
     if not text or len(text) > 200:
         return None
@@ -108,16 +113,16 @@ def resolve(text: str) -> Place | None:
         if place is not None:
             return place
         text = text[: trailing.start()]
-    place = _resolve_name(text)
+    place = _resolve_name(text, strict=strict)
     if place is None:
         for candidate in inner:
-            place = _resolve_name(candidate)
+            place = _resolve_name(candidate, strict=strict)
             if place is not None:
                 break
     return place
 
 
-def _resolve_name(text: str) -> Place | None:
+def _resolve_name(text: str, *, strict: bool = False) -> Place | None:
     parts = [part.strip() for part in text.split(",") if part.strip()]
     if not parts:
         return None
@@ -136,6 +141,8 @@ def _resolve_name(text: str) -> Place | None:
     candidates = _city_candidates(head)
     for qualifier in qualifiers:
         options = _qualifier(qualifier)
+        if not options and strict:
+            return None
         if options:
             candidates = [c for c in candidates if any(c[3] == country and admin1 in ("", c[4]) for country, admin1 in options)]
     if not candidates:

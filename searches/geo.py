@@ -88,11 +88,11 @@ def location_fields(location: str, *, radius_km: int | None) -> dict[str, Any]:
             "location_country": "",
             "location_postal_code": "",
         }
-    place = places.resolve(location)
+    place = places.resolve(location, strict=True)
     if place is None:
         raise DomainError(
-            f"No place called {location[:80]!r} is known. Write a town with at least 15,000 people "
-            '("Berlin", "Portland, OR", "London, UK") or a US ZIP code.',
+            f"No place called {location[:80]!r} is known. Write a town of at least 15,000 people, alone or with "
+            'its country or US state ("Berlin", "Portland, OR", "London, UK"), or a US ZIP code.',
             field="location",
             code="unknown_place",
         )
