@@ -134,3 +134,46 @@ def test_a_listing_that_names_only_another_country_is_outside_a_local_search():
 def test_without_a_location_or_a_radius_place_does_not_filter():
     assert _matches(_search(location="", radius_km=None), "Brooklyn, NY")
     assert _matches(_search("San Francisco, CA", None), "Brooklyn, NY")
+
+
+# --- Grouping: the place is part of the ScoutQuery only where the site filters by it -----
+
+
+def _located(owner, location: str, radius_km: int) -> Search:
+    from searches.tests.factories import SearchFactory
+
+    return SearchFactory(owner=owner, query="fujifilm x100v", radius_km=radius_km, **geo.location_fields(location, radius_km=radius_km))
+
+
+def test_searches_in_different_places_share_a_fetch_only_where_the_site_cannot_filter_by_place(alice):
+    from listings.tests.factories import MarketplaceFactory
+    from searches.services import group_by_scout_query, scout_query_for
+
+    craigslist = MarketplaceFactory(slug="cl", agent="craigslist")
+    shop = MarketplaceFactory(slug="shop", agent="jsonld")
+    sf, nyc = _located(alice, "San Francisco, CA", 40), _located(alice, "10001", 40)
+    for search in (sf, nyc):
+        search.marketplaces.set([craigslist, shop])
+
+    groups = group_by_scout_query([sf.pk, nyc.pk])
+
+    by_market = {}
+    for query, ids in groups.items():
+        by_market.setdefault(query.marketplace_id, []).append(sorted(ids))
+    assert sorted(by_market[shop.pk]) == [sorted([sf.pk, nyc.pk])]  # one fetch for both
+    assert sorted(by_market[craigslist.pk]) == sorted([[sf.pk], [nyc.pk]])  # one fetch per place
+    assert scout_query_for(nyc, craigslist.pk, "craigslist").postal_code == "10001"
+    assert scout_query_for(nyc, shop.pk, "jsonld").postal_code == ""
+
+
+def test_a_place_without_a_postal_code_is_not_sent_to_sites_that_need_one(alice):
+    from searches.services import scout_query_for
+    from searches.tests.factories import SearchFactory
+
+    berlin = _located(alice, "Berlin", 30)
+    nowhere = SearchFactory(owner=alice, query="fujifilm x100v")
+    assert scout_query_for(berlin, 1, "craigslist") == scout_query_for(nowhere, 1, "craigslist")
+    ebay = scout_query_for(berlin, 1, "ebay")
+    assert (ebay.country, ebay.postal_code, ebay.radius_km) == ("DE", "", None)
+    facebook = scout_query_for(berlin, 1, "facebook")
+    assert (facebook.city, facebook.radius_km) == ("Berlin", 30)
