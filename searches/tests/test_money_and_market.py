@@ -11,8 +11,8 @@ import pytest
 from django.utils import timezone
 
 from listings import money as rates_module
-from listings.money import Rates, exchange_rates_store
 from listings.models import Listing
+from listings.money import Rates, exchange_rates_store
 from listings.services import UpsertResult
 from listings.sold import listings_mark_probably_sold
 from listings.tests.factories import ListingFactory, MarketplaceFactory, ScrapeRunFactory
