@@ -153,3 +153,25 @@ def test_a_dead_marketplace_is_a_failed_run_not_an_exception(settings, make_mark
     result = run_scout(search, shop)
     assert result.outcome.run.status == ScrapeRun.Status.HTTP_ERROR
     assert Listing.objects.count() == 0
+
+
+def test_a_search_with_a_place_and_radius_keeps_only_the_shops_listings_within_it(sandbox_marketplace, sandbox_clock) -> None:
+    from searches import geo
+    from searches.services import group_by_scout_query
+
+    sandbox_clock.advance(catalogue.NEW_ITEM_EVERY * 30)  # listings in Oakland, Berkeley and San Jose (68 km away)
+    near = SearchFactory(
+        query="fujifilm x100v", marketplaces=[sandbox_marketplace], radius_km=50, **geo.location_fields("San Francisco, CA", radius_km=50)
+    )
+    anywhere = SearchFactory(query="fujifilm x100v", marketplaces=[sandbox_marketplace])
+    groups = group_by_scout_query([near.pk, anywhere.pk])
+    assert [sorted(ids) for ids in groups.values()] == [sorted([near.pk, anywhere.pk])]  # the shop cannot filter by place: one fetch
+
+    (query,) = groups
+    scout_group_run(query=query, search_ids=[near.pk, anywhere.pk])
+
+    on_sale = {item.sku: item.city for item in catalogue.search(sandbox_clock.now, "fujifilm x100v")}
+    assert {"San Jose, CA", "Oakland, CA", "Berkeley, CA"} <= set(on_sale.values()), "the catalogue changed: pick another moment"
+    near_skus = set(Match.objects.filter(search=near).values_list("listing__external_id", flat=True))
+    assert near_skus == {sku for sku, city in on_sale.items() if city in ("Oakland, CA", "Berkeley, CA")}
+    assert set(Match.objects.filter(search=anywhere).values_list("listing__external_id", flat=True)) == set(on_sale)
