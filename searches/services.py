@@ -232,9 +232,19 @@ class PoolEntry:
     accessory: bool
 
 
+def _accessory_predicate() -> Any:
+    """The accessory/parts detector, where one is installed: ``listings.kinds`` (a listing
+    that is not the item itself) or ``searches.matching.is_accessory``; None: none is."""
+    try:
+        from listings.kinds import classify_title  # type: ignore[import-not-found]
+    except ImportError:
+        return getattr(matching, "is_accessory", None)
+    return lambda title, category="": not classify_title(title, category or None).is_item
+
+
 def is_accessory(title: str, category: str = "") -> bool:
-    """The accessory predicate of matching (searches.matching.is_accessory, when it has one)."""
-    predicate = getattr(matching, "is_accessory", None)
+    """Accessories, empty boxes and parts are no comparables of the thing itself (nor it of them)."""
+    predicate = _accessory_predicate()
     return bool(predicate(title, category)) if predicate is not None else False
 
 
