@@ -54,7 +54,8 @@ def test_new_listing_email_has_both_parts_headers_and_links(smtp_server, setting
         assert "18.50" in body and "18.5% below the market value" in body
         assert "Test Mart" in body
         assert listing.url in body
-        assert f"https://scout.example/api/v1/searches/{search.pk}/" in body
+        assert f"https://scout.example/searches/{search.pk}/" in body
+        assert f"https://scout.example/listings/{listing.pk}/" in body
         assert "X100V under 1000" in body
     assert f'<img src="{listing.image_url}"' in html
     assert Alert.objects.get(pk=ids[0]).status == Alert.Status.SENT
