@@ -21,7 +21,7 @@ from price_parser import Price
 _WS = re.compile(r"\s+")
 _TRACKING_PARAMS = re.compile(
     r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_[ce]id|igshid|mkevt|mkcid|mkrid|campid|toolid|customid|_trksid|_trkparms|_skw|"
-    r"hash|itmmeta|itmprp|amdata|epid|ref|ref_.*|trk.*|_from|_sacat|lh_bin|spm|sr|qid)$",
+    r"hash|itmmeta|itmprp|amdata|epid|ref|ref_.*|trk.*|_from|_sacat|lh_bin|spm|sr|qid|search_reason|reason|xtor)$",
     re.I,
 )
 _CENT = Decimal("0.01")
@@ -248,6 +248,36 @@ _CONDITIONS = {
     "for parts": "for_parts",
     "for parts or not working": "for_parts",
     "salvage": "for_parts",
+    # eBay's wording on its other sites (and for visitors who read another language).
+    "totalmente nuevo": "new",
+    "nuevo": "new",
+    "nuevo (otro)": "new",
+    "de segunda mano": "used",
+    "usado": "used",
+    "reacondicionado": "refurbished",
+    "neu": "new",
+    "brandneu": "new",
+    "neu: sonstige (siehe artikelbeschreibung)": "new",
+    "gebraucht": "used",
+    "generalüberholt": "refurbished",
+    "neuf": "new",
+    "occasion": "used",
+    "d'occasion": "used",
+    "reconditionné": "refurbished",
+    "nuovo": "new",
+    "usato": "used",
+    "ricondizionato": "refurbished",
+    "nieuw": "new",
+    "gebruikt": "used",
+    "nowy": "new",
+    "używany": "used",
+    "新品": "new",
+    "真新しい新品": "new",
+    "新品 (その他)": "new",
+    "中古品": "used",
+    "中古": "used",
+    "再生品": "refurbished",
+    "ジャンク品": "for_parts",
 }
 # eBay's numeric condition ids: https://developer.ebay.com/api-docs/sell/static/metadata/condition-id-values.html
 _EBAY_CONDITION_IDS = {
@@ -275,6 +305,8 @@ def normalize_condition(value: str | None) -> str:
     text = str(value).strip()
     if text in _EBAY_CONDITION_IDS:
         return _EBAY_CONDITION_IDS[text]
+    # "Pre-owned · Nikon": eBay puts the brand after the condition.
+    text = text.split(" · ", 1)[0].split("·", 1)[0]
     key = _WS.sub(" ", text.rsplit("/", 1)[-1]).strip().lower()
     if key in _CONDITIONS:
         return _CONDITIONS[key]
