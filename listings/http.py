@@ -451,6 +451,10 @@ class PoliteClient:
                 ) from exc
             except requests.RequestException as exc:
                 raise FetchError(f"request failed: {type(exc).__name__}", status="http_error") from exc
+            except ValueError as exc:
+                # requests parses a redirect's Location even when it follows none itself:
+                # "http://[::1/ok" or a port of 99999 is a ValueError from urllib, not a crash.
+                raise FetchError(f"redirect to a malformed URL: {exc}", status="http_error") from exc
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", status="http_error")
 
     @contextmanager

@@ -12,6 +12,7 @@ from typing import Any
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from core.errors import DomainError
 from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
@@ -163,6 +164,7 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     response: http.FetchResponse | None = None
     try:
         agent = get_agent(marketplace.agent)
+        agent.check_config(marketplace.config or {})
         request = agent.build_request(query, base_url=marketplace.base_url, config=marketplace.config)
         run.url = request.url[:1000]
         if not marketplace.enabled:
@@ -220,6 +222,9 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     except AgentAuthError as exc:
         run.status = ScrapeRun.Status.SKIPPED
         run.error = str(exc)
+    except DomainError as exc:  # the marketplace row's config cannot work (a selectors config, say)
+        run.status = ScrapeRun.Status.FAILED
+        run.error = f"marketplace config: {exc.message}"
     except BlockedPage as exc:
         run.status = ScrapeRun.Status.BLOCKED
         run.error = str(exc)
