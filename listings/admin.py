@@ -9,16 +9,16 @@ from django.utils import timezone
 
 from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
 from listings.scrape_health import scrape_health, task_queue_depth
-from listings.services import marketplaces_set_enabled
+from listings.services import marketplace_check, marketplaces_set_enabled
 
 
 @admin.register(Marketplace)
 class MarketplaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "agent", "enabled", "requests_per_minute", "default_currency", "base_url"]
-    list_filter = ["enabled", "agent"]
+    list_display = ["name", "slug", "agent", "enabled", "requests_per_minute", "default_currency", "country", "base_url"]
+    list_filter = ["enabled", "agent", "country"]
     search_fields = ["name", "slug", "base_url"]
     prepopulated_fields = {"slug": ["name"]}
-    actions = ["disable_marketplaces", "enable_marketplaces"]
+    actions = ["disable_marketplaces", "enable_marketplaces", "check_marketplaces"]
 
     @admin.action(description="Disable the selected marketplaces (stop scouting them)")
     def disable_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
@@ -29,6 +29,18 @@ class MarketplaceAdmin(admin.ModelAdmin):
     def enable_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
         changed = marketplaces_set_enabled(marketplace_ids=list(queryset.values_list("pk", flat=True)), enabled=True)
         self.message_user(request, f"{changed} marketplace(s) enabled.", messages.SUCCESS)
+
+    @admin.action(description="Check the selected marketplaces now (one live query each)")
+    def check_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
+        # Each check is a real, rate-limited fetch: a handful at a time keeps the page responsive.
+        selected = list(queryset.order_by("slug")[: self.CHECK_AT_MOST + 1])
+        for marketplace in selected[: self.CHECK_AT_MOST]:
+            result = marketplace_check(marketplace=marketplace)
+            self.message_user(request, f"Check {result.summary()}", messages.SUCCESS if result.ok else messages.ERROR)
+        if len(selected) > self.CHECK_AT_MOST:
+            self.message_user(request, f"Checked the first {self.CHECK_AT_MOST}; select fewer to check the rest.", messages.WARNING)
+
+    CHECK_AT_MOST = 5
 
 
 class PriceObservationInline(admin.TabularInline):
