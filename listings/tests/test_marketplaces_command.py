@@ -120,3 +120,21 @@ def test_check_of_a_dead_port_fails_with_http_error(clean_cache: None, sleeps: A
 def test_check_of_an_unknown_slug_says_where_to_look() -> None:
     with pytest.raises(CommandError, match="no marketplace with slug 'nope'"):
         run("check", "nope")
+
+
+def test_admin_check_action_reports_each_outcome(staff_client: Any, site: Any, clean_cache: None, sleeps: Any) -> None:
+    site.expect_request("/feed.xml").respond_with_data(capture("rss/ours_rss_2026-11.xml"), content_type="application/rss+xml")
+    site.expect_request("/search").respond_with_data("gone", status=404)
+    run("add", "rss", "--option", "url=https://a.example/feed.xml")
+    run("add", "jsonld", "--option", "url=https://b.example/search")
+    good = _local("rss-a-example", site.url_for("/").rstrip("/"))
+    bad = _local("b-example", site.url_for("/").rstrip("/"))
+
+    response = staff_client.post(
+        "/admin/listings/marketplace/", {"action": "check_marketplaces", "_selected_action": [good.pk, bad.pk]}, follow=True
+    )
+
+    shown = [(message.level_tag, message.message) for message in response.context["messages"]]
+    assert shown[0][0] == "error" and shown[0][1].startswith("Check b-example: http_error (HTTP 404)")
+    assert shown[1][0] == "success" and shown[1][1].startswith("Check rss-a-example: ok (HTTP 200), 3 listings")
+    assert set(ScrapeRun.objects.values_list("trigger", flat=True)) == {"check"}
