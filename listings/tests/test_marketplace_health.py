@@ -10,9 +10,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from dealscout.tests.factories import MarketplaceFactory, ScrapeRunFactory, SearchFactory
 from listings.models import ScrapeRun
 from listings.selectors import marketplace_health
+from listings.tests.factories import MarketplaceFactory, ScrapeRunFactory
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

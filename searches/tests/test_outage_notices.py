@@ -10,11 +10,13 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from accounts.tests.factories import UserFactory
 from alerts.models import NotificationChannel, UserNotice
 from dealscout.schedules import SCHEDULES
-from dealscout.tests.factories import MarketplaceFactory, ScrapeRunFactory, SearchFactory, UserFactory
 from listings.models import MarketplaceOutage, ScrapeRun
+from listings.tests.factories import MarketplaceFactory, ScrapeRunFactory
 from searches.outages import marketplace_outages_notify
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 
