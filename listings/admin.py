@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.scrape_health import scrape_health, task_queue_depth
 from listings.services import marketplace_check, marketplaces_set_enabled
 
@@ -80,8 +80,18 @@ class PriceObservationAdmin(admin.ModelAdmin):
 
 @admin.register(ScrapeRun)
 class ScrapeRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "marketplace", "query", "status", "http_status", "listings_found", "listings_created", "duration_ms"]
-    list_filter = ["status", "marketplace"]
+    list_display = [
+        "started_at",
+        "marketplace",
+        "query",
+        "status",
+        "trigger",
+        "http_status",
+        "listings_found",
+        "listings_created",
+        "duration_ms",
+    ]
+    list_filter = ["status", "trigger", "marketplace"]
     search_fields = ["query", "url", "error"]
     date_hierarchy = "started_at"
     list_select_related = ["marketplace"]
@@ -108,3 +118,17 @@ class ScrapeRunAdmin(admin.ModelAdmin):
             "now": timezone.now(),
         }
         return TemplateResponse(request, "admin/scrape_health.html", context)
+
+
+@admin.register(MarketplaceOutage)
+class MarketplaceOutageAdmin(admin.ModelAdmin):
+    """Times a marketplace had no good run for MARKETPLACE_OUTAGE_AFTER_HOURS: opened and ended by the schedule."""
+
+    list_display = ["marketplace", "started_at", "detected_at", "last_good_at", "ended_at"]
+    list_filter = ["marketplace"]
+    date_hierarchy = "started_at"
+    list_select_related = ["marketplace"]
+    readonly_fields = ["marketplace", "started_at", "detected_at", "last_good_at", "ended_at", "last_error"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # outages are detected, not typed in

@@ -13,6 +13,7 @@ requests a minute, which is what a polite crawler asks of a classifieds site.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable
@@ -325,10 +326,10 @@ def _shop(agent: str, prefix: str, path_key: str) -> Callable[[dict[str, str]], 
 def selectors_site_configs() -> dict[str, dict[str, Any]]:
     """The sample site configs the ``selectors`` agent ships (empty until it ships them)."""
     try:
-        from listings.agents.selectors_presets import SITE_CONFIGS
+        module = importlib.import_module("listings.agents.selectors_presets")
     except ImportError:
         return {}
-    return dict(SITE_CONFIGS)
+    return dict(getattr(module, "SITE_CONFIGS", {}))
 
 
 def _selectors(options: dict[str, str]) -> MarketplaceSpec:

@@ -27,7 +27,8 @@ def _six_hours(settings: Any) -> None:
 
 
 def run(marketplace: Any, status: str, hours_ago: float) -> ScrapeRun:
-    return ScrapeRunFactory(marketplace=marketplace, status=status, started_at=timezone.now() - timedelta(hours=hours_ago))
+    error = "" if status in ("ok", "empty") else f"{status}: robots.txt of the site disallows /search"
+    return ScrapeRunFactory(marketplace=marketplace, status=status, error=error, started_at=timezone.now() - timedelta(hours=hours_ago))
 
 
 def broken_since_seven_hours(marketplace: Any) -> None:
