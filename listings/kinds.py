@@ -69,12 +69,14 @@ _PARTS = _words(
     "doesn't work",
     "does not work",
     "faulty",
-    "untested",
     "as is for parts",
     "no power",
     "won't turn on",
     "wont turn on",
     "broken",
+    "parts",
+    "spare parts",
+    "spares",
     "cracked screen",
     "motherboard",
     "logic board",
@@ -128,6 +130,11 @@ _BOX_ONLY = _words(
 )
 # Accessory words that make a title an accessory when they lead its description.
 _STRONG_NOUNS = (
+    "bag",
+    "board bag",
+    "carrier",
+    "rack",
+    "voice remote",
     "case",
     "cover",
     "skin",
@@ -187,7 +194,6 @@ _WEAK_NOUNS = (
     "lens cap",
     "body cap",
     "cap",
-    "bag",
     "battery",
     "batterie",
     "bateria",
@@ -221,7 +227,6 @@ _WEAK_NOUNS = (
     "tasche",
     "halterung",
     "controller skin",
-    "parts",
     "part",
     "lens",
     "controller",
@@ -271,12 +276,14 @@ _FOR_NOT_ACCESSORY = r"(?:sale|trade|swap|gaming|work|kids|adults?|men|women|beg
 _PARTS_RE = re.compile(rf"(?<![\w])(?:{_PARTS})(?![\w])")
 _BOX_RE = re.compile(rf"(?<![\w])(?:{_BOX_ONLY})(?![\w])")
 _LEADING_FOR_RE = re.compile(rf"^\W*(?:{_PACK}\s*)?(?:new\s+)?(?:{_FOR})\b(?!\s+(?:{_FOR_NOT_ACCESSORY})\b)")
+# An accessory word, at most three plain words, then "for": "Controller Gamepad For Nexus Player".
+# No comma or dash in between: "X100V, lens hood, perfect for street" lists extras.
 _NOUN_THEN_FOR_RE = re.compile(
-    rf"(?<![\w])({_ACCESSORY_NOUNS})(?![\w])(?:\W+\w+){{0,3}}?\W+(?:{_FOR})(?![\w])(?!\s+(?:{_FOR_NOT_ACCESSORY})\b)"
+    rf"(?<![\w])({_ACCESSORY_NOUNS})(?![\w])(?:\s+[\w'.+]+){{0,3}}?\s+(?:{_FOR})(?![\w])(?!\s+(?:{_FOR_NOT_ACCESSORY})\b)"
 )
 _NOUN_RE = re.compile(rf"(?<![\w])({_STRONG_RE})(?![\w])")
 _ALL_NOUNS_RE = re.compile(rf"(?<![\w])({_ACCESSORY_NOUNS})(?![\w])")
-_BESIDE_BEFORE_RE = re.compile(rf"(?:^|[\s,(])(?:{_BESIDE})\s*(?:\w+\s+){{0,3}}$")
+_BESIDE_BEFORE_RE = re.compile(rf"(?:^|[\s,(])(?:{_BESIDE})(?!\w)\s*(?:[\w'.-]+\s+){{0,3}}$")
 _CATEGORY_ACCESSORY_RE = re.compile(
     r"accessor|cases|covers|skins|screen protectors|lens hoods|lens caps|straps|chargers|cables|adapters|batteries|"
     r"grips|mounts|holders|stands|filters|bags|stickers|decals|faceplates"
@@ -312,7 +319,7 @@ def classify_title(title: str, category: str | None = None) -> KindVerdict:
     if match:
         return KindVerdict(Kind.ACCESSORY, f"accessory: title starts '{match.group(0).strip()}'", nouns)
     for match in _NOUN_THEN_FOR_RE.finditer(text):
-        if _leads(text, match.start(1)):
+        if not _beside(text[: match.start(1)]):
             noun = match.group(1)
             return KindVerdict(Kind.ACCESSORY, f"accessory: '{match.group(0).strip()}'", (noun, *nouns))
     match = _NOUN_RE.search(text)
@@ -325,13 +332,18 @@ def classify_title(title: str, category: str | None = None) -> KindVerdict:
     return ITEM
 
 
+def _beside(before: str) -> bool:
+    """Does a word like "with", "+" or "incl." come shortly before (the accessory is an extra)?"""
+    return bool(_BESIDE_BEFORE_RE.search(before))
+
+
 def _leads(text: str, position: int) -> bool:
     """Does the accessory word at ``position`` describe the listing itself? It does when it
     comes within the first few words, nothing like "with" or "+" sets it beside the item,
     and no digit-bearing model word has come before it (model words then accessory word:
     "iPhone 14 Pro Max case" is a case; "Fujifilm X100V camera, case" lists extras)."""
     before = text[:position]
-    if _BESIDE_BEFORE_RE.search(before) or re.search(rf"(?:^|\s)(?:{_BESIDE})\b", before):
+    if _BESIDE_BEFORE_RE.search(before) or re.search(rf"(?:^|\s)(?:{_BESIDE})(?!\w)", before):
         return False
     if "," in before or " - " in before or "|" in before:
         return False
