@@ -30,6 +30,8 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Session login for the browsable API (the API also accepts the session cookie).
     path("api/session/", include("rest_framework.urls")),
+    # The web app for people who save searches: /, /signup/, /login/, /searches/, ... (last: it owns "/").
+    path("", include("web.urls")),
 ]
 
 # Non-DRF paths under /api/ answer in the API's one error shape (dealscout.api).
