@@ -45,6 +45,7 @@ class Chart:
     path: str = ""  # price history: the step line
     dots: list[Dot] = field(default_factory=list)
     marker_x: float | None = None  # comparables: this listing's price
+    marker_anchor: str = "middle"  # its label's text-anchor, kept inside the chart near an edge
     median_x: float | None = None
     band: tuple[float, float] | None = None  # comparables kept after trimming: low..high
     summary: str = ""
@@ -113,7 +114,7 @@ def comparables_chart(*, prices: list[Decimal], market: MarketValue | None, pric
     kept (outliers hollow), and this listing's price marked; None without comparables."""
     if not prices:
         return None
-    chart = Chart(height=150)
+    chart = Chart(height=170, top=34)  # room above the plot for the "median" label
     chart.bottom_edge = chart.height - BOTTOM
     everything = [*prices, *([price] if price is not None else [])]
     low, high = _nice_range(min(everything), max(everything))
@@ -124,7 +125,8 @@ def comparables_chart(*, prices: list[Decimal], market: MarketValue | None, pric
     rows = 5
     for index, value in enumerate(sorted(prices)):
         outlier = market is not None and not market.low <= value <= market.high
-        y = chart.top + 10 + (index % rows) * (chart.bottom_edge - chart.top - 20) / (rows - 1)
+        # Spread over rows in a fixed scattered order, so that close prices do not hide one another.
+        y = chart.top + 10 + ((index * 3) % rows) * (chart.bottom_edge - chart.top - 20) / (rows - 1)
         chart.dots.append(Dot(x_of(value), round(y, 1), value, outlier))
     chart.x_ticks = _price_ticks(low, high, chart.left, chart.right_edge)
     if market is not None:
@@ -132,6 +134,10 @@ def comparables_chart(*, prices: list[Decimal], market: MarketValue | None, pric
         chart.band = (x_of(market.low), x_of(market.high))
     if price is not None:
         chart.marker_x = x_of(price)
+        if chart.marker_x < chart.left + 50:
+            chart.marker_anchor = "start"
+        elif chart.marker_x > chart.right_edge - 50:
+            chart.marker_anchor = "end"
     if market is None:
         chart.summary = f"{len(prices)} comparable prices: too few (or too spread) for a market value, so no deal score yet."
     elif price is None:
