@@ -197,7 +197,13 @@ LOGIN_REDIRECT_URL = "web:deals"
 LOGOUT_REDIRECT_URL = "web:login"
 PASSWORD_RESET_TIMEOUT = 3 * 3600
 
+# Reverse proxies in front of the web pods (the ingress): the client address is the one
+# the outermost of them saw, never what the client wrote in X-Forwarded-For (core.clientip).
+NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
+
 REST_FRAMEWORK = {
+    # DRF reads it for its own get_ident; our throttles ask core.clientip instead.
+    "NUM_PROXIES": NUM_PROXIES,
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "dealscout.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts import api as accounts_api
 from accounts import privacy_api
+from accounts.forms import LimitedAuthenticationForm
 from alerts import api as alerts_api
 from dealscout.api import router
 from dealscout.dashboard import DashboardView
@@ -28,7 +30,12 @@ urlpatterns = [
     path("api/v1/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
-    # Session login for the browsable API (the API also accepts the session cookie).
+    # Session login for the browsable API (the API also accepts the session cookie), with
+    # the failed-login limits' form in front of DRF's own login path.
+    path(
+        "api/session/login/",
+        auth_views.LoginView.as_view(template_name="rest_framework/login.html", authentication_form=LimitedAuthenticationForm),
+    ),
     path("api/session/", include("rest_framework.urls")),
     # The web app for people who save searches: /, /signup/, /login/, /searches/, ... (last: it owns "/").
     path("", include("web.urls")),

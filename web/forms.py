@@ -11,11 +11,11 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest
 
 from accounts import services as account_services
+from accounts.forms import LimitedAuthenticationForm
+from accounts.login import WRONG_CREDENTIALS
 from accounts.models import NotificationPreferences
 from alerts.models import NotificationChannel
 from core.errors import DomainError
@@ -29,11 +29,6 @@ def add_domain_error(form: forms.Form, error: DomainError) -> None:
     """Put a service's error on the field it names (``notifications.hourly_cap`` -> ``hourly_cap``)."""
     field = (error.field or "").rsplit(".", 1)[-1]
     form.add_error(field if field in form.fields else None, str(error))
-
-
-def client_address(request: HttpRequest) -> str:
-    # The same key the API's login limit uses: the address the request came from.
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 class SignupForm(forms.Form):
@@ -52,38 +47,15 @@ class SignupForm(forms.Form):
     )
 
 
-class LoginForm(AuthenticationForm):
-    """Django's sign-in form, with the failed-login limits of accounts.services (the API's)."""
+class LoginForm(LimitedAuthenticationForm):
+    """The one sign-in form of accounts (the failed-login limits of every sign-in path), with our labels."""
 
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": "Wrong e-mail or password.",
-        "locked": "Too many failed sign-ins. Try again in %(minutes)s minute(s), or reset your password.",
-    }
+    error_messages = {**LimitedAuthenticationForm.error_messages, "invalid_login": WRONG_CREDENTIALS}
 
     def __init__(self, request: HttpRequest | None = None, *args: Any, **kwargs: Any) -> None:
         super().__init__(request, *args, **kwargs)
         self.fields["username"].label = "E-mail"
         self.fields["username"].widget = forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
-
-    def clean(self) -> dict[str, Any]:
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        password = self.cleaned_data.get("password")
-        if not email or not password:
-            return self.cleaned_data
-        address = client_address(self.request) if self.request else "unknown"
-        lock = account_services.login_lock_check(email=email, address=address)
-        if lock is not None:
-            raise forms.ValidationError(
-                self.error_messages["locked"], code="locked", params={"minutes": max(1, round(lock.retry_after / 60))}
-            )
-        self.user_cache = authenticate(self.request, username=email, password=password)
-        if self.user_cache is None:
-            account_services.login_failure_record(email=email, address=address)
-            raise self.get_invalid_login_error()
-        account_services.login_success_record(user=self.user_cache, email=email)
-        self.confirm_login_allowed(self.user_cache)
-        return self.cleaned_data
 
 
 class SearchForm(forms.Form):

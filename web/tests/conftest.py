@@ -10,7 +10,8 @@ from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
-from dealscout.tests.factories import ListingFactory, MatchFactory, PriceObservationFactory, SearchFactory
+from listings.tests.factories import ListingFactory, PriceObservationFactory
+from searches.tests.factories import MatchFactory, SearchFactory
 
 
 @pytest.fixture

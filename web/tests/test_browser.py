@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from accounts.tests.factories import PASSWORD
 from searches.models import Match, Search
 from searches.services import group_by_scout_query
 from searches.tasks import scout
@@ -31,7 +32,6 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 SCREENSHOTS = Path(os.environ.get("WEB_SCREENSHOTS_DIR") or settings.BASE_DIR / "var" / "screenshots")
 DESKTOP, PHONE = (1280, 900), (390, 844)
-PASSWORD = "a-long-and-unusual-passphrase-17"
 
 
 @pytest.fixture

@@ -12,9 +12,12 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from accounts.tests.factories import PASSWORD
 from alerts.models import NotificationChannel
-from dealscout.tests.factories import PASSWORD, AlertFactory, ListingFactory, MatchFactory
+from alerts.tests.factories import AlertFactory
+from listings.tests.factories import ListingFactory
 from searches.models import Match, Search
+from searches.tests.factories import MatchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -360,7 +363,7 @@ def test_export_downloads_my_data(web, deals, alice):
 
 
 def test_account_page_shows_the_health_of_my_marketplaces(web, deals, market):
-    from dealscout.tests.factories import MarketplaceFactory, ScrapeRunFactory
+    from listings.tests.factories import MarketplaceFactory, ScrapeRunFactory
 
     ScrapeRunFactory(marketplace=market, status="blocked", error="captcha")
     ScrapeRunFactory(marketplace=MarketplaceFactory(slug="not-mine"), status="ok")

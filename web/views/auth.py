@@ -41,7 +41,7 @@ class LoginView(auth_views.LoginView):
 
     def form_invalid(self, form: LoginForm) -> HttpResponse:
         response = super().form_invalid(form)
-        response.status_code = 429 if form.has_error("__all__", "locked") else 400
+        response.status_code = 429 if form.has_error("__all__", "throttled") else 400
         return response
 
 
