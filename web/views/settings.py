@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import services as account_services
 from accounts.email_change import email_change_request
-from alerts import channel_services
 from alerts import selectors as alert_selectors
 from alerts import services as alert_services
 from alerts.models import NotificationChannel
@@ -98,7 +97,7 @@ def channel_toggle(request: HttpRequest, channel_id: int) -> HttpResponse:
 @require_POST
 def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
     try:
-        channel_services.channel_delete(channel=_channel(request, channel_id))
+        alert_services.channel_delete(channel=_channel(request, channel_id))
     except DomainError as error:
         messages.error(request, str(error))
     else:
@@ -110,7 +109,7 @@ def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
 @require_POST
 def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
     channel = _channel(request, channel_id)
-    result = channel_services.channel_send_test(channel=channel)
+    result = alert_services.channel_send_test(channel=channel)
     if is_htmx(request):
         return page(request, "web/partials/channel_test.html", {"result": result, "channel": channel})
     (messages.success if result.ok else messages.error)(request, f"Test on {channel.label or channel.get_kind_display()}: {result.detail}")
