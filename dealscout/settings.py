@@ -55,12 +55,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "django_prometheus",
+    "django_htmx",
     "dealscout",
     "monitoring",
     "accounts",
     "listings",
     "searches",
     "alerts",
+    # The pages for people who save searches: a top-level app like dealscout (no domain app imports it).
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +76,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx: is this an htmx request (a partial update), and for which element.
+    "django_htmx.middleware.HtmxMiddleware",
+    # A strict Content-Security-Policy on the web app's pages only (the admin and Swagger UI keep theirs).
+    "web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "dealscout.urls"
@@ -183,6 +190,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# The web app's session sign-in (web.urls).
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:deals"
+LOGOUT_REDIRECT_URL = "web:login"
+PASSWORD_RESET_TIMEOUT = 3 * 3600
 
 # Reverse proxies in front of the web pods (the ingress): the client address is the one
 # the outermost of them saw, never what the client wrote in X-Forwarded-For (core.clientip).
