@@ -58,6 +58,9 @@ def detailed(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    if not settings.METRICS_TOKEN and not settings.DEBUG:
+        # Production never serves the metrics to anyone: `check --deploy` says why (dealscout.E002).
+        return HttpResponse("METRICS_TOKEN is not set: metrics are closed.\n", status=403, content_type="text/plain")
     if settings.METRICS_TOKEN and not _bearer_ok(request):
         response = HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'
