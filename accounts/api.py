@@ -39,7 +39,7 @@ class PreferencesSerializer(serializers.ModelSerializer):
     class Meta:
         model = NotificationPreferences
         fields = ["email_enabled", "frequency", "quiet_hours_start", "quiet_hours_end", "hourly_cap"]
-        extra_kwargs = {"hourly_cap": {"min_value": 1, "max_value": 1000}}
+        extra_kwargs = {"hourly_cap": {"min_value": services.HOURLY_CAP_MIN, "max_value": services.HOURLY_CAP_MAX}}
 
 
 class ProfileSerializer(serializers.ModelSerializer):

@@ -18,6 +18,7 @@ from core.errors import DomainError
 logger = logging.getLogger(__name__)
 
 PREFERENCE_FIELDS = ("email_enabled", "frequency", "quiet_hours_start", "quiet_hours_end", "hourly_cap")
+HOURLY_CAP_MIN, HOURLY_CAP_MAX = 1, 1000
 
 
 def _validate_timezone(name: str) -> None:
@@ -78,6 +79,8 @@ def user_update_profile(
             raise DomainError("Quiet hours need both a start and an end.", field="notifications.quiet_hours_start")
         if isinstance(start, dtime) and start == end:
             raise DomainError("Quiet hours must not start and end at the same time.", field="notifications.quiet_hours_end")
+        if not HOURLY_CAP_MIN <= current.hourly_cap <= HOURLY_CAP_MAX:
+            raise DomainError(f"The hourly cap must be between {HOURLY_CAP_MIN} and {HOURLY_CAP_MAX}.", field="notifications.hourly_cap")
         current.full_clean()
         current.save()
     ActivityLog.objects.create(user=user, action="profile_updated", object_type="user", object_id=str(user.pk))

@@ -7,7 +7,6 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -106,12 +105,7 @@ class SearchSerializer(serializers.ModelSerializer):
         fields = list(SEARCH_EXAMPLE)
         read_only_fields = ["id", "next_run_at", "last_run_at", "created_at"]
 
-    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        low = attrs.get("min_price", getattr(self.instance, "min_price", None))
-        high = attrs.get("max_price", getattr(self.instance, "max_price", None))
-        if low is not None and high is not None and low > high:
-            raise serializers.ValidationError({"min_price": "must not exceed max_price"})
-        return attrs
+    # The rules across fields (min_price <= max_price, ...) are the service's (search_create).
 
 
 class MarketSummarySerializer(serializers.Serializer):
@@ -176,9 +170,14 @@ class SearchViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> Any:
         return selectors.search_list_for_user(user=self.request.user)
 
-    @transaction.atomic
     def perform_create(self, serializer: SearchSerializer) -> None:
-        serializer.save(owner=self.request.user)
+        serializer.instance = services.search_create(owner=self.request.user, **serializer.validated_data)
+
+    def perform_update(self, serializer: SearchSerializer) -> None:
+        serializer.instance = services.search_update(search=serializer.instance, **serializer.validated_data)
+
+    def perform_destroy(self, instance: Search) -> None:
+        services.search_delete(search=instance)
 
     @extend_schema(
         summary="Scout this search now",

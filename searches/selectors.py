@@ -8,13 +8,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from listings.models import Listing, PriceObservation
 from searches.models import Match, Search
 
-# The same window the deal score uses for its comparables (searches.services).
+# The window of the deal score's comparables (searches.services) and of the market summary.
 MARKET_WINDOW = timedelta(days=30)
 
 
@@ -84,3 +85,32 @@ def search_market_summary(*, search: Search) -> MarketSummary:
         spread=(prices[-1] - prices[0]).quantize(cent),
         window_days=MARKET_WINDOW.days,
     )
+
+
+def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
+    """The deal score's comparables: listing id -> price of the search's matches, in its
+    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
+    since = timezone.now() - MARKET_WINDOW
+    return dict(
+        Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False).values_list(
+            "id", "price"
+        )
+    )
+
+
+def listing_get_for_user(*, user: object, listing_id: int) -> tuple[Listing, list[Match]]:
+    """A listing one of the user's searches matched, with those matches (dismissed ones too,
+    so a link in an old alert still opens); 404 for a listing none of their searches matched."""
+    matches = list(
+        Match.objects.filter(search__owner=user, listing_id=listing_id).select_related("search").order_by("dismissed", "-deal_score", "id")
+    )
+    if not matches:
+        raise Http404("No such listing among your matches.")
+    history = PriceObservation.objects.order_by("observed_at", "id")
+    listing = (
+        Listing.objects.select_related("marketplace")
+        .defer("raw", "marketplace__config")
+        .prefetch_related(Prefetch("price_history", queryset=history))
+        .get(pk=listing_id)
+    )
+    return listing, matches

@@ -6,7 +6,7 @@ import pytest
 from knox.models import AuthToken
 
 from accounts.models import User
-from dealscout.tests.factories import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

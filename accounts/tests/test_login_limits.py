@@ -10,7 +10,7 @@ import pytest
 from django.test import Client
 
 from accounts.models import User
-from dealscout.tests.factories import PASSWORD, UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -111,7 +111,7 @@ def test_client_ip_takes_the_entry_our_proxies_wrote(settings, num_proxies, remo
 
 
 @pytest.mark.parametrize("path", ["/api/session/login/", "/admin/login/"])
-def test_an_address_over_its_limit_cannot_sign_in_on_the_session_or_admin_login(fresh_cache, path, settings):
+def test_an_address_over_its_limit_cannot_sign_in_on_the_session_or_admin_login(clean_cache, path, settings):
     settings.LOGIN_FAILURES_PER_ADDRESS = 3
     User.objects.create_superuser("operator@example.com", PASSWORD)
     for n in range(3):  # wrong guesses on the page itself count
@@ -124,21 +124,21 @@ def test_an_address_over_its_limit_cannot_sign_in_on_the_session_or_admin_login(
     assert _signed_in(client)
 
 
-def test_guesses_on_the_session_login_count_for_the_api_login(fresh_cache, api_client, alice, settings):
+def test_guesses_on_the_session_login_count_for_the_api_login(clean_cache, api_client, alice, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 3
     for _ in range(3):
         client, _ = _session_login(alice.email, "wrong", "203.0.113.40")
     assert _api_login(api_client, alice.email, PASSWORD, address="203.0.113.40").status_code == 429
 
 
-def test_the_session_login_says_why_it_refuses(fresh_cache, alice, settings):
+def test_the_session_login_says_why_it_refuses(clean_cache, alice, settings):
     settings.LOGIN_FAILURES_PER_ACCOUNT = 1
     _session_login(alice.email, "wrong", "203.0.113.41")
     response = Client().post("/api/session/login/", {"username": alice.email, "password": PASSWORD}, REMOTE_ADDR="203.0.113.41")
     assert b"Too many failed sign-ins" in response.content
 
 
-def test_login_attempt_is_the_one_service(fresh_cache, alice, rf, settings):
+def test_login_attempt_is_the_one_service(clean_cache, alice, rf, settings):
     from accounts.login import LoginThrottled, login_attempt
     from core.errors import DomainError
 

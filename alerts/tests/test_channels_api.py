@@ -7,8 +7,8 @@ import logging
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
 from alerts.models import NotificationChannel
-from alerts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,9 +98,11 @@ def test_admin_shows_only_the_masked_secret(admin_client, allow_loopback_webhook
 
 
 def test_admin_lists_alerts_deliveries_and_their_errors(admin_client, allow_loopback_webhooks, httpserver) -> None:  # noqa: ANN001
+    from accounts.tests.factories import PreferencesFactory
     from alerts.models import Delivery
     from alerts.services import alerts_process, channel_create
-    from alerts.tests.factories import ListingFactory, PreferencesFactory, SearchFactory
+    from listings.tests.factories import ListingFactory
+    from searches.tests.factories import SearchFactory
 
     from .conftest import notify
 

@@ -14,9 +14,11 @@ import pytest
 from django.utils import timezone
 from werkzeug import Request, Response
 
+from accounts.tests.factories import PreferencesFactory, UserFactory
 from alerts.models import Alert, Delivery, NotificationChannel
 from alerts.services import MAX_ATTEMPTS, alert_retry, alerts_deliver_due, alerts_process, channel_create
-from alerts.tests.factories import ListingFactory, PreferencesFactory, SearchFactory, UserFactory
+from listings.tests.factories import ListingFactory
+from searches.tests.factories import SearchFactory
 
 from .conftest import notify
 

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from dealscout.tests.factories import PASSWORD
+from accounts.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

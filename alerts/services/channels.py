@@ -1,0 +1,100 @@
+"""The channels people manage: create, update, and the e-mail channel every account has.
+
+(The senders that talk to mail servers, webhooks and Apprise live in ``alerts/channels/``.)
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections import defaultdict
+
+from django.utils import timezone
+
+from accounts.models import User
+from alerts.channels import DeliveryError
+from alerts.models import NotificationChannel
+from core.errors import DomainError
+
+logger = logging.getLogger(__name__)
+
+
+def channels_for_users(*, user_ids: set[int]) -> dict[int, list[NotificationChannel]]:
+    """Each user's enabled channels; the account's own e-mail channel is made on first use."""
+    rows = list(NotificationChannel.objects.filter(user_id__in=user_ids))
+    has_email = {row.user_id for row in rows if row.kind == NotificationChannel.Kind.EMAIL}
+    missing = set(user_ids) - has_email
+    if missing:
+        NotificationChannel.objects.bulk_create(
+            [NotificationChannel(user_id=user_id, kind=NotificationChannel.Kind.EMAIL) for user_id in missing], ignore_conflicts=True
+        )
+        rows = list(NotificationChannel.objects.filter(user_id__in=user_ids))
+    channels: dict[int, list[NotificationChannel]] = defaultdict(list)
+    for row in sorted(rows, key=lambda row: row.pk):
+        if row.enabled:
+            channels[row.user_id].append(row)
+    return channels
+
+
+def channel_create(
+    *, user: User, kind: str, label: str = "", url: str = "", address: str = "", secret: str = ""
+) -> tuple[NotificationChannel, str]:
+    """Add a channel. Returns it and, for a webhook, its signing secret (shown this once)."""
+    channel = NotificationChannel(user=user, kind=kind, label=label)
+    shown = ""
+    if kind == NotificationChannel.Kind.WEBHOOK:
+        _channel_set_url(channel, url)
+        channel.secret = shown = secret or secrets.token_urlsafe(32)
+    elif kind == NotificationChannel.Kind.APPRISE:
+        _channel_set_url(channel, url)
+    elif kind == NotificationChannel.Kind.EMAIL:
+        if NotificationChannel.objects.filter(user=user, kind=kind).exists():
+            raise DomainError("You already have an e-mail channel; change its address instead.", field="kind")
+        channel.config = {"address": address} if address else {}
+    else:
+        raise DomainError(f"Unknown channel kind {kind!r}.", field="kind")
+    channel.full_clean()
+    channel.save()
+    logger.info("alert_channel_created", extra={"channel_id": channel.pk, "channel": kind, "user_id": user.pk})
+    return channel, shown
+
+
+def _channel_set_url(channel: NotificationChannel, url: str) -> None:
+    """Check a webhook or Apprise URL (public address, readable) and store it where it belongs."""
+    from alerts.channels.apprise import apprise_url_check
+    from alerts.channels.webhook import allow_private_addresses
+    from core.netguard import AddressNotAllowed, check_url_allowed
+
+    if channel.kind == NotificationChannel.Kind.WEBHOOK:
+        try:
+            check_url_allowed(url, allow_private=allow_private_addresses())
+        except AddressNotAllowed as exc:
+            raise DomainError(str(exc), field="url", code="address_not_allowed") from None
+        channel.config = {**channel.config, "url": url}
+    elif channel.kind == NotificationChannel.Kind.APPRISE:
+        try:
+            apprise_url_check(url)
+        except DeliveryError as exc:
+            raise DomainError(str(exc), field="url", code="address_not_allowed") from None
+        channel.secret = url
+    else:
+        raise DomainError("An e-mail channel has no URL.", field="url")
+
+
+def channel_update(
+    *, channel: NotificationChannel, label: str | None = None, enabled: bool | None = None, url: str | None = None
+) -> NotificationChannel:
+    """Rename, point elsewhere, turn off, or turn back on (which forgets why it was turned off)."""
+    if label is not None:
+        channel.label = label
+    if url is not None:
+        _channel_set_url(channel, url)
+    if enabled is not None and enabled != channel.enabled:
+        channel.enabled = enabled
+        if enabled:
+            channel.disabled_reason, channel.disabled_at, channel.notice_pending = "", None, False
+        else:
+            channel.disabled_reason, channel.disabled_at = "turned off by its owner", timezone.now()
+    channel.full_clean()
+    channel.save()
+    return channel
