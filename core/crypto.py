@@ -106,10 +106,7 @@ def encrypted_fields() -> list[tuple[type[models.Model], str]]:
     from django.apps import apps
 
     return [
-        (model, field.name)
-        for model in apps.get_models()
-        for field in model._meta.concrete_fields
-        if isinstance(field, EncryptedTextField)
+        (model, field.name) for model in apps.get_models() for field in model._meta.concrete_fields if isinstance(field, EncryptedTextField)
     ]
 
 

@@ -20,8 +20,12 @@ class AddressNotAllowed(ValueError):
 
 def check_url_allowed(url: str, *, allow_private: bool = False) -> None:
     """Raise AddressNotAllowed unless ``url`` is HTTP(S) to a host with public addresses only."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        hostname = parts.hostname
+    except ValueError:  # "http://[::1/h": an unclosed IPv6 bracket
+        raise AddressNotAllowed("not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise AddressNotAllowed("only http:// and https:// URLs with a host are allowed")
     if allow_private:
         return

@@ -218,6 +218,12 @@ REST_FRAMEWORK = {
         "dealscout.throttles.ScopedThrottle",
     ],
     "EXCEPTION_HANDLER": "dealscout.api.exception_handler",
+    # DRF's parsers, with a nesting limit on JSON (a 100,000-deep body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "dealscout.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }

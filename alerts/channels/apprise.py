@@ -27,7 +27,10 @@ logging.getLogger("apprise").setLevel(logging.WARNING)
 
 def apprise_url_check(url: str) -> None:
     """Raise DeliveryError(permanent) when apprise cannot read the URL or its host is private."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "json://[::1/h": an unclosed IPv6 bracket (the message would echo the URL)
+        raise DeliveryError("not a valid URL", permanent=True) from None
     web_scheme = _USER_HOSTED.get(parts.scheme.lower())
     if web_scheme:
         try:
