@@ -42,8 +42,8 @@ def live(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    """Database and cache reachable: until then the pod gets no traffic."""
-    return _json(checks.health_report(checks.READY_CHECKS))
+    """Database reachable (503 until then: the pod gets no traffic); the cache is reported, degraded when down."""
+    return _json(checks.readiness_report())
 
 
 @never_cache
