@@ -38,6 +38,19 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = _DEV_SECRET_KEY
 
+# Keys for secrets stored encrypted (core.crypto): comma-separated Fernet keys, the first
+# encrypts, all decrypt (rotation: docs/RUNBOOK.md). Unset: derived from SECRET_KEY, which
+# only the embedded default may do (a system check stops production without it).
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in (env_str("FIELD_ENCRYPTION_KEY") or "").split(",") if key.strip()]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        __import__("cryptography.fernet").fernet.Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes each), comma-separated; "
+            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from None
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -218,6 +231,12 @@ REST_FRAMEWORK = {
         "dealscout.throttles.ScopedThrottle",
     ],
     "EXCEPTION_HANDLER": "dealscout.api.exception_handler",
+    # DRF's parsers, with a nesting limit on JSON (a 100,000-deep body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "dealscout.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
