@@ -49,6 +49,14 @@ def place_rule_for(search: Any) -> PlaceRule | None:
     )
 
 
+def place_rule_for_location(location: str, *, radius_km: int | None, keep_unknown: bool = True) -> PlaceRule | None:
+    """The rule of a search not saved yet (the preview); a DomainError for an unknown place."""
+    fields = location_fields(location, radius_km=radius_km)
+    if fields["latitude"] is None or radius_km is None:
+        return None
+    return PlaceRule(fields["latitude"], fields["longitude"], float(radius_km), fields["location_country"], keep_unknown)
+
+
 def place_matches(rule: PlaceRule | None, *, latitude: float | None, longitude: float | None, country: str = "") -> bool:
     """Is a listing at (latitude, longitude) in ``country`` within the search's radius?"""
     if rule is None:

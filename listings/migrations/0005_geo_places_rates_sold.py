@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listings', '0002_listing_dedupe_key'),
+        ('listings', '0004_merge_parse_catalog'),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('searches', '0002_search_alert_frequency'),
+        ('searches', '0004_query_load_aliases'),
     ]
 
     operations = [
