@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
+from django.conf import settings
 
 from listings.places import resolve
 from searches import geo
@@ -177,3 +180,15 @@ def test_a_place_without_a_postal_code_is_not_sent_to_sites_that_need_one(alice)
     assert (ebay.country, ebay.postal_code, ebay.radius_km) == ("DE", "", None)
     facebook = scout_query_for(berlin, 1, "facebook")
     assert (facebook.city, facebook.radius_km) == ("Berlin", 30)
+
+
+PLACE_ROW = re.compile(r"^\| `(?P<place>[^`]+)` \| (?P<radius>\d+) km \| (?P<listing>[^|]+?) \| (?P<match>yes|no) \|$", re.MULTILINE)
+
+
+def test_every_place_example_in_searching_md_matches_as_it_says():
+    text = (Path(settings.BASE_DIR) / "docs" / "SEARCHING.md").read_text(encoding="utf-8")
+    rows = [row.groupdict() for row in PLACE_ROW.finditer(text)]
+    assert len(rows) >= 10 and {"yes", "no"} == {row["match"] for row in rows}
+    for row in rows:
+        listing = "" if row["listing"].startswith("(") else row["listing"]
+        assert _matches(_search(row["place"], int(row["radius"])), listing) is (row["match"] == "yes"), row
