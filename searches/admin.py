@@ -34,7 +34,7 @@ class SearchAdminForm(forms.ModelForm):
         fields = "__all__"  # noqa: DJ007 - the admin edits every field a search has
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         self.resolved_place: dict[str, Any] = {}
         try:
             self.resolved_place = geo.location_fields(data.get("location") or "", radius_km=data.get("radius_km"))

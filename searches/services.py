@@ -17,6 +17,7 @@ from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
 from listings import places
 from listings.agents import ScoutQuery, get_agent
+from listings.kinds import classify_title
 from listings.models import Listing, Marketplace
 from listings.money import Rates, current_rates
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
@@ -53,7 +54,7 @@ def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> Sco
     )
 
 
-def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, object]:
+def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, Any]:
     """The search's place, as far as the agent's site can search around it.
 
     A site that searches around a postal code gets nothing without one (a German town
@@ -61,7 +62,7 @@ def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, object]:
     """
     if not wanted or search.latitude is None:
         return {}
-    fields: dict[str, object] = {
+    fields: dict[str, Any] = {
         "country": search.location_country,
         "postal_code": search.location_postal_code,
         "city": place.city if (place := places.resolve(search.location)) else "",
@@ -248,20 +249,9 @@ class PoolEntry:
     accessory: bool
 
 
-def _accessory_predicate() -> Any:
-    """The accessory/parts detector, where one is installed: ``listings.kinds`` (a listing
-    that is not the item itself) or ``searches.matching.is_accessory``; None: none is."""
-    try:
-        from listings.kinds import classify_title  # type: ignore[import-not-found]
-    except ImportError:
-        return getattr(matching, "is_accessory", None)
-    return lambda title, category="": not classify_title(title, category or None).is_item
-
-
 def is_accessory(title: str, category: str = "") -> bool:
     """Accessories, empty boxes and parts are no comparables of the thing itself (nor it of them)."""
-    predicate = _accessory_predicate()
-    return bool(predicate(title, category)) if predicate is not None else False
+    return not classify_title(title, category or None).is_item
 
 
 def _pool_entry(listing: Listing, *, search: Search, rates: Rates) -> PoolEntry | None:

@@ -16,7 +16,6 @@ from listings.money import Rates, exchange_rates_store
 from listings.services import UpsertResult
 from listings.sold import listings_mark_probably_sold
 from listings.tests.factories import ListingFactory, MarketplaceFactory, ScrapeRunFactory
-from searches import services
 from searches.matching import listing_matches, rules_for
 from searches.models import Match
 from searches.services import search_apply_scout
@@ -138,10 +137,8 @@ def test_a_listing_is_never_its_own_comparable(camera_market: Any) -> None:
     assert match.deal_score is None  # four others are too few; counting itself would have made five
 
 
-def test_accessories_are_no_comparables_of_the_thing_itself(camera_market: Any, monkeypatch: Any) -> None:
-    world = camera_market
-    # The detector itself (listings.kinds) is tested on its own; this one knows only lens hoods.
-    monkeypatch.setattr(services, "_accessory_predicate", lambda: lambda title, category="": "hood" in title.casefold())
+def test_accessories_are_no_comparables_of_the_thing_itself(camera_market: Any) -> None:
+    world = camera_market  # the accessory detector is matching's own (listings.kinds)
     for price in ("1000", "1010", "1020", "1030", "1040"):
         world.seen(price)
     for price in ("20", "25", "30", "35", "40", "45"):
