@@ -14,7 +14,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from listings.models import Listing, PriceObservation
-from searches import matching
+from listings.money import current_rates
+from searches import matching, money
 from searches.models import Match, Search
 
 # The window of the deal score's comparables (searches.services) and of the market summary.
@@ -63,15 +64,10 @@ class MarketSummary:
 def search_market_summary(*, search: Search) -> MarketSummary:
     """What the market asks for a search: the median, low and high price of its matches.
 
-    Prices count only in the search's currency and from listings seen in the last
-    MARKET_WINDOW, as the deal score does; ``listings_seen`` counts every match.
+    Prices are those of ``search_comparable_prices`` (converted to the search's currency,
+    seen in the last MARKET_WINDOW), as the deal score's; ``listings_seen`` counts every match.
     """
-    since = timezone.now() - MARKET_WINDOW
-    prices = sorted(
-        Listing.objects.filter(matches__search=search, currency=search.currency, price__isnull=False, last_seen_at__gte=since).values_list(
-            "price", flat=True
-        )
-    )
+    prices = sorted(search_comparable_prices(search=search).values())
     seen = Match.objects.filter(search=search).count()
     if not prices:
         return MarketSummary(search.currency, seen, 0, None, None, None, None, MARKET_WINDOW.days)
@@ -90,14 +86,23 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 
 
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
-    """The deal score's comparables: listing id -> price of the search's matches, in its
-    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
+    """Listing id -> price of the search's matches seen within MARKET_WINDOW, converted to
+    the search's currency at the ECB rate (plus shipping when the search includes it);
+    listings in a currency without a rate are left out. The market summary and the web
+    pages' charts use this; the deal score refines it per listing (searches.services)."""
     since = timezone.now() - MARKET_WINDOW
-    return dict(
-        Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False).values_list(
-            "id", "price"
-        )
+    rates = current_rates()
+    rows = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False).values_list(
+        "id", "price", "currency", "shipping"
     )
+    prices: dict[int, Decimal] = {}
+    for listing_id, price, currency, shipping in rows:
+        converted = money.converted_amount(
+            price, currency, to_currency=search.currency, rates=rates, shipping=shipping, include_shipping=search.include_shipping
+        )
+        if converted is not None:
+            prices[listing_id] = converted.amount
+    return prices
 
 
 def listing_get_for_user(*, user: object, listing_id: int) -> tuple[Listing, list[Match]]:

@@ -191,3 +191,17 @@ def test_a_sold_estimate_seen_again_was_not_sold(camera_market: Any) -> None:
     listing_upsert_bulk(marketplace=world.market, items=[data], seen_at=now)
     listing.refresh_from_db()
     assert (listing.sold_estimated_at, listing.is_active) == (None, True)
+
+
+def test_the_market_summary_counts_every_currency_converted(alice_api, alice, market, ecb) -> None:
+    search = SearchFactory(owner=alice, currency="USD", marketplaces=[market])
+    for price, currency in (("100", "GBP"), ("160", "USD"), ("200", "USD"), ("1", "XBT")):
+        MatchFactory(search=search, listing=ListingFactory(marketplace=market, price=Decimal(price), currency=currency))
+    summary = alice_api.get(f"/api/v1/searches/{search.pk}/market-summary/").json()
+    # 100 GBP is 150 USD; the XBT listing has no rate and is left out.
+    assert (summary["priced_listings"], summary["low_price"], summary["median_price"], summary["high_price"]) == (
+        3,
+        "150.00",
+        "160.00",
+        "200.00",
+    )
