@@ -202,7 +202,7 @@ def search_apply_scout(
                     search=search,
                     listing=listing,
                     deal_score=score.score if score else None,
-                    score_explanation=score.explanation if score else "",
+                    score_explanation=_explanation(score, rules, listing),
                     score_confidence=market.confidence if market and score else "",
                     comparables_count=market.count if market and score else None,
                     reference_price=listing.price,
@@ -235,6 +235,13 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
             events.append(AlertEvent.price_drop(search=search, listing=listings[listing_id], match=match))
     Match.objects.bulk_update(to_update, ["reference_price"])
     return events
+
+
+def _explanation(score: scoring.DealScore | None, rules: matching.MatchRules, listing: Listing) -> str:
+    """The deal score's sentence, and how far away the listing is when the search has a radius."""
+    where = geo.place_explanation(rules.place, latitude=listing.latitude, longitude=listing.longitude)
+    parts = [part for part in (score.explanation if score else "", where) if part]
+    return "; ".join(parts)[:300]
 
 
 @dataclass(frozen=True)

@@ -175,3 +175,5 @@ def test_a_search_with_a_place_and_radius_keeps_only_the_shops_listings_within_i
     near_skus = set(Match.objects.filter(search=near).values_list("listing__external_id", flat=True))
     assert near_skus == {sku for sku, city in on_sale.items() if city in ("Oakland, CA", "Berkeley, CA")}
     assert set(Match.objects.filter(search=anywhere).values_list("listing__external_id", flat=True)) == set(on_sale)
+    for explanation in Match.objects.filter(search=near).values_list("score_explanation", flat=True):
+        assert explanation.endswith(("13 km away", "17 km away")), explanation  # Oakland, Berkeley
