@@ -44,8 +44,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
-    fields = ["channel", "status", "attempts", "next_attempt_at", "sent_at", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("channel", "status", "attempts", "next_attempt_at", "sent_at", "error")
     can_delete = False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 _TOKEN = re.compile(r"[\w]+(?:[.'-][\w]+)*", re.UNICODE)
 
@@ -74,7 +75,7 @@ def listing_matches(rules: MatchRules, *, title: str, price: Decimal | None, cur
     return True
 
 
-def drop_duplicates(listings: list, *, already_matched_keys: set[str]) -> list:  # type: ignore[type-arg]
+def drop_duplicates(listings: list[Any], *, already_matched_keys: set[str]) -> list[Any]:
     """Keep the first listing of each duplicate key (see Listing.dedupe_key).
 
     A listing whose key this search already matched through another row (the same
