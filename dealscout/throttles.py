@@ -27,7 +27,7 @@ class _RatesFromSettings:
         return client_ip(request.META)
 
     def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES.get(self.scope)
+        return settings.API_THROTTLE_RATES.get(self.scope) if self.scope else None
 
     def allow_request(self, request: Any, view: Any) -> bool:
         # Fail open: with the cache down the API keeps answering, unthrottled, rather than
