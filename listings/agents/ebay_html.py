@@ -50,7 +50,9 @@ _ITEM_ID = re.compile(r"/itm/(?:[^/?#]+/)?(\d{9,15})(?:[/?#]|$)")
 _PLACEHOLDER_IDS = {"123456"}
 _CONDITION_PARAM = {"new": "1000", "used": "3000", "refurbished": "2500", "for_parts": "7000"}
 
-_RESULTS_CONTAINER = XPath("//ul[contains(@class, 'srp-results')] | //div[contains(@class, 'srp-river-results')] | //*[@id='srp-river-results']")
+_RESULTS_CONTAINER = XPath(
+    "//ul[contains(@class, 'srp-results')] | //div[contains(@class, 'srp-river-results')] | //*[@id='srp-river-results']"
+)
 _NULL_SEARCH = XPath(f"//*[{_cls('srp-save-null-search')}] | //*[{_cls('srp-save-null-search__heading')}]")
 
 # Blocks that hold item rows which are not results of this search: the left-rail

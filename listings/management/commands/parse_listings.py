@@ -19,7 +19,6 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from core.errors import DomainError
-
 from listings.agents import BlockedPage, ParseContext, ParseError, agent_names, get_agent
 
 
