@@ -36,7 +36,16 @@ from listings.agents import BlockedPage, ParseContext, ParseError, get_agent  # 
 # config). Captures added later show up here without an edit.
 _FOLDER_AGENT = {"ebay": "ebay_html", "craigslist": "craigslist", "facebook": "facebook", "jsonld": "jsonld", "rss": "rss"}
 _SITE_CONFIG = {"olx_": "olx-{country}", "gumtree_": "gumtree-pl", "leboncoin_": "leboncoin-fr", "kijiji_": "kijiji-ca"}
-_CURRENCY_HINTS = {"_uk_": "GBP", "_pl_": "PLN", "_fr_": "EUR", "_ca_": "CAD", "vancouver": "CAD", "_gb_": "GBP", "_uz_": "UZS", "_ua_": "UAH"}
+_CURRENCY_HINTS = {
+    "_uk_": "GBP",
+    "_pl_": "PLN",
+    "_fr_": "EUR",
+    "_ca_": "CAD",
+    "vancouver": "CAD",
+    "_gb_": "GBP",
+    "_uz_": "UZS",
+    "_ua_": "UAH",
+}
 PADDED = [("facebook", "facebook/fb_mp_search_bike_nyc_2026.html"), ("jsonld", "jsonld/ours_itemlist_2026-11.html")]
 
 

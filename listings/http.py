@@ -7,8 +7,9 @@ jitter on time-outs, connection errors and 5xx; ``Retry-After`` honoured on 429 
 a rate limit (``Marketplace.requests_per_minute``) shared by every worker process
 through the Django cache; robots.txt honoured and cached; ``ETag``/``Last-Modified``
 sent back as conditional requests; a circuit breaker whose state lives in the cache;
-and a guard that refuses private, loopback and link-local addresses, checked before
-every hop of a redirect chain.
+and the address guard of ``core.netguard``, installed in the session: every connection
+(each hop of a redirect chain too) goes to an address it checked, never to a private,
+loopback or link-local one unless the marketplace's own origin is allowed there.
 
 Every failure is a ``FetchError`` whose ``status`` is a ScrapeRun status, so the caller
 records what happened without interpreting exceptions.
@@ -20,7 +21,6 @@ through ``clock``, so tests record the waits instead of sleeping through them.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import random
 import socket
@@ -37,6 +37,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 from django.conf import settings
 from django.core.cache import cache as default_cache
+
+from core.netguard import AddressGuard, AddressNotAllowed, HostNotResolved, guarded_session, target_of
 
 logger = logging.getLogger(__name__)
 
@@ -247,20 +249,19 @@ class PoliteClient:
     sleep: Callable[[float], None] | None = None
     clock: Callable[[], float] = time.time
     cache: Any = None
-    resolver: Callable[..., list[Any]] = socket.getaddrinfo
+    resolver: Callable[..., Any] = socket.getaddrinfo  # DNS; tests give their own
+    guard: AddressGuard | None = None  # default: public addresses, plus the marketplace's own origin if allowed
     session: requests.Session = field(init=False)
     limiter: SharedRateLimiter = field(init=False)
     breaker: CircuitBreaker = field(init=False)
 
     def __post_init__(self) -> None:
         self.cache = self.cache or default_cache
-        self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.guard = self.guard or AddressGuard(allow_private=self._private_allowed, resolver=self.resolver)
+        # Environment proxies are ignored (trust_env off): they would bypass the guard.
+        self.session = guarded_session(guard=self.guard, pool_connections=2, pool_maxsize=8)
         self.session.headers["User-Agent"] = settings.SCOUT_USER_AGENT
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
-        self.session.trust_env = False  # proxies from the environment would bypass the address guard
         self.limiter = SharedRateLimiter(
             self.policy.slug, self.policy.requests_per_minute, cache=self.cache, clock=self.clock, sleep_fn=self._sleep
         )
@@ -330,6 +331,12 @@ class PoliteClient:
         return parser.can_fetch(settings.SCOUT_USER_AGENT, url)
 
     # --- internals --------------------------------------------------------------------
+
+    def _private_allowed(self, scheme: str, host: str, port: int) -> bool:
+        """A marketplace row with ``allow_private_network`` (the sandbox, tests) may reach its own
+        origin on a private address, and nothing else: a redirect from it to another internal
+        address (a cloud metadata endpoint, say) is still refused."""
+        return self.policy.allow_private_network and _same_origin(f"{scheme}://{host}:{port}/", self.policy.base_url)
 
     def _sleep(self, seconds: float) -> None:
         (self.sleep or sleep)(seconds)
@@ -418,7 +425,10 @@ class PoliteClient:
         timeout = (float(_setting("SCOUT_CONNECT_TIMEOUT", 5.0)), float(_setting("SCOUT_READ_TIMEOUT", 20.0)))
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            self.check_address(current)
+            try:
+                target_of(current)
+            except AddressNotAllowed as exc:
+                raise FetchError(f"refusing {current[:200]!r}: {exc}", status="blocked") from None
             try:
                 with self._open(method, current, headers=headers, data=data, auth=auth, timeout=timeout) as response:
                     if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
@@ -439,6 +449,10 @@ class PoliteClient:
                         headers=dict(response.headers),
                         encoding=_charset(response.headers.get("Content-Type", "")),
                     )
+            except HostNotResolved as exc:
+                raise FetchError(str(exc), status="http_error") from None
+            except AddressNotAllowed as exc:
+                raise FetchError(f"refusing to fetch {urlsplit(current).hostname}: {exc}", status="blocked") from None
             except requests.Timeout as exc:
                 raise FetchError(
                     f"timed out after {timeout[0]:.0f}/{timeout[1]:.0f} s (connect/read)", status="timeout", retryable=True
@@ -464,32 +478,6 @@ class PoliteClient:
             yield response
         finally:
             response.close()
-
-    def check_address(self, url: str) -> None:
-        """Refuse a URL whose host resolves to a private, loopback or link-local address.
-
-        A marketplace row with ``allow_private_network`` (the sandbox, tests) may reach
-        its own host and port on such an address, and nothing else: a redirect from it
-        to another internal address (a cloud metadata endpoint, say) is still refused.
-        """
-        try:
-            parts = urlsplit(url)
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:  # "http://[::1/ok", a port of 99999: not a URL anyone can fetch
-            raise FetchError(f"refusing malformed URL {url[:200]!r}: {exc}", status="http_error") from exc
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"refusing non-HTTP URL {url[:200]!r}", status="blocked")
-        try:
-            infos = self.resolver(parts.hostname, port, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"cannot resolve {parts.hostname}: {exc}", status="http_error") from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-            if address.is_global and not address.is_multicast:
-                continue
-            if self.policy.allow_private_network and _same_origin(url, self.policy.base_url):
-                continue
-            raise FetchError(f"refusing to fetch {parts.hostname}: it resolves to a non-public address ({address})", status="blocked")
 
 
 def _redirect_target(current: str, location: str) -> str:

@@ -9,14 +9,16 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.errors import DomainError
 from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
-from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
 from listings.validation import listings_check
 from monitoring import metrics
@@ -44,6 +46,10 @@ class UpsertResult:
 class ScoutOutcome:
     run: ScrapeRun
     upsert: UpsertResult = field(default_factory=UpsertResult)
+    # What a manual check prints: the listings as parsed, and where the time went.
+    parsed: list[ListingData] = field(default_factory=list)
+    fetch_ms: int | None = None
+    parse_ms: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -141,7 +147,7 @@ def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_
     return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(last_seen_at=seen_at, is_active=True)
 
 
-def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
+def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCOUT) -> ScoutOutcome:
     """Fetch one query on its marketplace, parse it, check and upsert the listings.
 
     Every call writes exactly one ScrapeRun whose status says what happened (ok, empty,
@@ -155,7 +161,7 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     or to an explicit "no results".
     """
     marketplace = Marketplace.objects.get(pk=query.marketplace_id)
-    run = ScrapeRun(marketplace=marketplace, query=query.text[:500], started_at=timezone.now())
+    run = ScrapeRun(marketplace=marketplace, trigger=trigger, query=query.text[:500], started_at=timezone.now())
     started = time.monotonic()
     outcome = ScoutOutcome(run=run)
     body = b""
@@ -171,6 +177,7 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
             raise http.FetchError(f"marketplace {marketplace.slug} is disabled", status=ScrapeRun.Status.SKIPPED)
         client = http.client_for(marketplace, obey_robots_txt=agent.obeys_robots_txt)
         response = _fetch_authenticated(agent, client, request, marketplace.config)
+        outcome.fetch_ms = int((time.monotonic() - started) * 1000)
         run.http_status = response.status_code
         run.url = response.url[:1000]
         if response.not_modified:
@@ -187,7 +194,10 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
                 encoding=response.encoding,
                 fetched_at=run.started_at,
             )
+            parse_started = time.monotonic()
             parsed = _parse_guarded(agent, body, context)
+            outcome.parse_ms = int((time.monotonic() - parse_started) * 1000)
+            outcome.parsed = parsed.listings
             if not parsed.listings and not parsed.no_results:
                 raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
             checked = listings_check(parsed.listings)
@@ -312,3 +322,174 @@ def marketplaces_set_enabled(*, marketplace_ids: list[int], enabled: bool) -> in
     changed = Marketplace.objects.filter(pk__in=marketplace_ids).exclude(enabled=enabled).update(enabled=enabled)
     logger.info("marketplaces_set_enabled", extra={"enabled": enabled, "count": changed})
     return changed
+
+
+# --- the catalogue: adding and checking marketplaces --------------------------------
+
+
+def marketplace_create_from_preset(*, preset: str, options: dict[str, str] | None = None, slug: str | None = None) -> Marketplace:
+    """Create the Marketplace row a catalogue preset describes (``listings.catalogue``).
+
+    A slug that exists already is a DomainError naming it (adding twice changes nothing),
+    as are an unknown preset, an unknown or missing option, and an agent this install
+    does not have.
+    """
+    from listings.agents import agent_names
+    from listings.catalogue import preset_build
+
+    spec = preset_build(preset, options or {})
+    if spec.agent not in agent_names():
+        raise DomainError(f"preset {preset} needs the {spec.agent!r} agent, which this version does not have", field="preset")
+    slug = (slug or spec.slug).strip()
+    marketplace = Marketplace(
+        slug=slug,
+        name=spec.name,
+        agent=spec.agent,
+        base_url=spec.base_url,
+        default_currency=spec.default_currency,
+        country=spec.country,
+        requests_per_minute=spec.requests_per_minute,
+        config=spec.config,
+    )
+    try:
+        marketplace.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        field_name, errors = next(iter(exc.message_dict.items()))
+        raise DomainError(f"{field_name}: {' '.join(errors)}", field=field_name) from None
+    try:
+        with transaction.atomic():
+            marketplace.save()
+    except IntegrityError:
+        raise DomainError(
+            f"a marketplace with slug {slug!r} exists already; pass --slug to add another", field="slug", code="exists"
+        ) from None
+    logger.info("marketplace_created", extra={"marketplace": marketplace.slug, "preset": preset, "agent": marketplace.agent})
+    return marketplace
+
+
+DEFAULT_CHECK_QUERY = "camera"
+CHECK_SAMPLE = 5
+
+
+@dataclass
+class CheckResult:
+    """What ``marketplaces check`` prints and the admin action says."""
+
+    marketplace: Marketplace
+    query: str
+    run: ScrapeRun
+    fetch_ms: int | None
+    parse_ms: int | None
+    first_listings: list[ListingData]
+
+    @property
+    def ok(self) -> bool:
+        return self.run.status in (ScrapeRun.Status.OK, ScrapeRun.Status.EMPTY)
+
+    def summary(self) -> str:
+        timings = ", ".join(
+            f"{label} {value} ms" for label, value in (("fetch", self.fetch_ms), ("parse", self.parse_ms)) if value is not None
+        )
+        http_status = f"HTTP {self.run.http_status}" if self.run.http_status else "no HTTP answer"
+        text = f"{self.marketplace.slug}: {self.run.status} ({http_status}), {self.run.listings_found} listings, {self.run.duration_ms} ms"
+        if timings:
+            text += f" ({timings})"
+        if self.run.http_status == 304:
+            text += "; 304 Not Modified: the page is unchanged since the last fetch, so nothing was parsed"
+        if self.run.error:
+            text += f"; {self.run.error.splitlines()[0][:300]}"
+        return text
+
+
+def marketplace_check(*, marketplace: Marketplace, query: str = "") -> CheckResult:
+    """Fetch one real query now, exactly as a scout round does, and say how it went.
+
+    Same path as the scout (``marketplace_scout``: the polite client with its rate limit,
+    robots.txt, breaker and address guard; the agent; the upsert), so what it reports is
+    what the workers meet. It writes a ScrapeRun marked ``trigger=check``: it is a real
+    fetch, and its outcome is real evidence of health (a good check ends an outage; a
+    failed one shows on the scrape health page with the page sample), while the mark
+    tells the operator who asked. The listings found are stored like any others.
+    """
+    text = query.strip() or DEFAULT_CHECK_QUERY
+    outcome = marketplace_scout(query=ScoutQuery(marketplace_id=marketplace.pk, text=text), trigger=ScrapeRun.Trigger.CHECK)
+    logger.info("marketplace_checked", extra={"marketplace": marketplace.slug, "status": outcome.run.status})
+    return CheckResult(
+        marketplace=marketplace,
+        query=text,
+        run=outcome.run,
+        fetch_ms=outcome.fetch_ms,
+        parse_ms=outcome.parse_ms,
+        first_listings=outcome.parsed[:CHECK_SAMPLE],
+    )
+
+
+@dataclass
+class OutageChanges:
+    opened: list[MarketplaceOutage] = field(default_factory=list)
+    ended: list[MarketplaceOutage] = field(default_factory=list)
+
+
+def marketplace_outages_update(*, now: datetime | None = None) -> OutageChanges:
+    """Open an outage for each enabled marketplace that is down, end those that work again.
+
+    Down and healthy are ``listings.selectors.marketplace_health``'s (no good run for
+    ``MARKETPLACE_OUTAGE_AFTER_HOURS`` while it was being tried; the last run good). A
+    marketplace that is degraded, disabled or never run keeps its outage as it is. Safe
+    when two workers run it: one open outage per marketplace is a database constraint.
+    A constant number of queries.
+    """
+    from listings.selectors import GOOD_STATUSES, HealthState, marketplace_health
+
+    now = now or timezone.now()
+    enabled = list(Marketplace.objects.filter(enabled=True).values_list("pk", flat=True))
+    health = marketplace_health(marketplace_ids=enabled, now=now)
+    open_outages = {outage.marketplace_id: outage for outage in MarketplaceOutage.objects.filter(ended_at__isnull=True)}
+    changes = OutageChanges()
+    to_open = [
+        MarketplaceOutage(
+            marketplace_id=marketplace_id,
+            started_at=state.failing_since or now,
+            detected_at=now,
+            last_good_at=state.last_good_run_at,
+        )
+        for marketplace_id, state in health.items()
+        if state.state == HealthState.DOWN and marketplace_id not in open_outages
+    ]
+    if to_open:
+        last_errors = dict(
+            Marketplace.objects.filter(pk__in=[outage.marketplace_id for outage in to_open])
+            .annotate(
+                last_error=Subquery(
+                    ScrapeRun.objects.filter(marketplace=OuterRef("pk"))
+                    .exclude(status__in=GOOD_STATUSES)
+                    .order_by("-started_at")
+                    .values("error")[:1]
+                )
+            )
+            .values_list("pk", "last_error")
+        )
+        for outage in to_open:
+            # The first lines say what failed; a parse error's page sample stays on its ScrapeRun.
+            outage.last_error = "\n".join((last_errors.get(outage.marketplace_id) or "").splitlines()[:2])[:500]
+        MarketplaceOutage.objects.bulk_create(to_open, ignore_conflicts=True)
+        changes.opened = list(
+            MarketplaceOutage.objects.filter(
+                ended_at__isnull=True, marketplace_id__in=[outage.marketplace_id for outage in to_open], detected_at=now
+            ).select_related("marketplace")
+        )
+    recovered = [
+        outage
+        for marketplace_id, outage in open_outages.items()
+        if marketplace_id in health and health[marketplace_id].state == HealthState.HEALTHY
+    ]
+    for outage in recovered:
+        outage.ended_at = health[outage.marketplace_id].last_good_run_at or now
+    if recovered:
+        MarketplaceOutage.objects.bulk_update(recovered, ["ended_at"])
+        changes.ended = recovered
+    for outage in changes.opened:
+        logger.warning("marketplace_outage_opened", extra={"marketplace": outage.marketplace.slug, "since": outage.started_at.isoformat()})
+    for outage in changes.ended:
+        logger.info("marketplace_outage_ended", extra={"marketplace_id": outage.marketplace_id})
+    return changes

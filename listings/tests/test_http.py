@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
+from core.netguard import AddressGuard
 from listings.http import FetchError, PoliteClient, SitePolicy
 from listings.tests.conftest import SleepRecorder
 
@@ -260,8 +261,6 @@ def test_a_broken_cache_degrades_to_a_local_rate_limit_and_the_fetch_still_works
 
 
 def test_credentials_are_not_sent_to_the_host_a_redirect_points_at(site: Any, clean_cache: None) -> None:
-    import socket
-
     from pytest_httpserver import HTTPServer
 
     other = HTTPServer(host="127.0.0.1")
@@ -269,15 +268,10 @@ def test_credentials_are_not_sent_to_the_host_a_redirect_points_at(site: Any, cl
     try:
         other.expect_request("/landing").respond_with_data("landed")
         site.expect_request("/api").respond_with_data("", status=302, headers={"Location": other.url_for("/landing")})
-
-        def resolver(host: str, port: int, **kwargs: Any) -> list[Any]:
-            # DNS at the network edge: "127.0.0.1" plays a public host elsewhere.
-            if host == "127.0.0.1":
-                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
-            return socket.getaddrinfo(host, port, **kwargs)
-
         policy = SitePolicy(slug="redir", requests_per_minute=6000, base_url=site.url_for("/"), allow_private_network=True)
-        client = PoliteClient(policy, sleep=SleepRecorder(), resolver=resolver)
+        # Both servers are on loopback: let the guard pass every address, so the other
+        # server can play a public host that the redirect sends us to.
+        client = PoliteClient(policy, sleep=SleepRecorder(), guard=AddressGuard(allow_private=True))
         response = client.get(site.url_for("/api"), headers={"Authorization": "Bearer secret-token", "X-Keep": "yes"})
         assert response.body == b"landed"
         landed = other.log[0][0]
