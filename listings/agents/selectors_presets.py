@@ -30,6 +30,8 @@ _OLX: dict[str, Any] = {
     "query_space": "-",
 }
 
+# ``country`` is left out where the catalogue's country table does not know it (UA, UZ):
+# the catalogue refuses a country it cannot price; the currency here is enough.
 SITE_CONFIGS: dict[str, dict[str, Any]] = {
     "olx-pl": {**_OLX, "url": "https://www.olx.pl", "name": "OLX Poland", "country": "PL", "currency": "PLN"},
     # OLX Ukraine's gallery cards (2026) put the title in the link, and the place in a <p>
@@ -39,7 +41,6 @@ SITE_CONFIGS: dict[str, dict[str, Any]] = {
         "title": "h4, h6, a[href*='/obyavlenie/']",
         "url": "https://www.olx.ua",
         "name": "OLX Ukraine",
-        "country": "UA",
         "currency": "UAH",
         "search_url": "/uk/list/q-{query}/",
     },
@@ -47,7 +48,6 @@ SITE_CONFIGS: dict[str, dict[str, Any]] = {
         **_OLX,
         "url": "https://www.olx.uz",
         "name": "OLX Uzbekistan",
-        "country": "UZ",
         "currency": "UZS",
         "search_url": "/list/q-{query}/",
     },

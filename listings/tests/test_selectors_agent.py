@@ -153,3 +153,15 @@ def test_a_selectors_page_without_items_is_a_parse_error_run_with_a_sample(make_
     assert run.status == "parse_error"
     assert "nothing on the page matches the item selector" in run.error
     assert "Maintenance" in run.error  # the sample of the page
+
+
+@pytest.mark.parametrize("site", sorted(SITE_CONFIGS))
+def test_every_sample_config_makes_a_catalogue_marketplace_whose_request_is_the_sites_search(site: str) -> None:
+    from listings.catalogue import preset_build
+
+    spec = preset_build("selectors", {"site": site})
+    agent = get_agent("selectors")
+    agent.check_config(spec.config)
+    request = agent.build_request(ScoutQuery(marketplace_id=1, text="fuji x100v"), base_url=spec.base_url, config=spec.config)
+    assert request.url.startswith(spec.base_url + "/") and "fuji" in request.url
+    assert spec.default_currency == SITE_CONFIGS[site]["currency"]
