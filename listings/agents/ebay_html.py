@@ -30,6 +30,7 @@ formed enough for lxml's own recovery.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -131,6 +132,7 @@ def _read_rows(roots: list[lxml.html.HtmlElement], ctx: ParseContext) -> dict[st
     for root in roots:
         for row in _ROWS(root):
             classes = (row.get("class") or "").split()
+            reader: Callable[[lxml.html.HtmlElement, ParseContext], ListingData | None]
             if "s-card" in classes and row.get("data-listingid") is not None:
                 reader = _from_card
             elif "s-item" in classes and row.tag == "li":
