@@ -20,7 +20,7 @@ SAMPLE_OPTIONS = {
     "facebook": {"city": "nyc"},
     "jsonld": {"url": "https://shop.example.com/search"},
     "rss": {"url": "https://blog.example.org/feed.xml"},
-    "selectors": {"url": "https://www.gumtree.com/search", "config": '{"item": "article.listing"}'},
+    "selectors": {"url": "https://www.gumtree.com/search", "config": '{"item": "article.listing", "title": "h2", "link": "a"}'},
 }
 
 
