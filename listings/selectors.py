@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import DateTimeField, F, OuterRef, QuerySet, Subquery, Value, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import DateTimeField, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from listings.models import Marketplace, ScrapeRun
@@ -17,6 +16,7 @@ from listings.models import Marketplace, ScrapeRun
 # A run that read the site: listings, or a page that says there are none.
 GOOD_STATUSES = (ScrapeRun.Status.OK, ScrapeRun.Status.EMPTY)
 RECENT_RUNS = 5
+_RECENT_FIELDS = [f"status_{n}" for n in range(1, RECENT_RUNS)]
 _EPOCH = Value(datetime(1970, 1, 1, tzinfo=UTC), output_field=DateTimeField())
 
 
@@ -49,11 +49,11 @@ def marketplaces_enabled() -> QuerySet[Marketplace]:
 
 
 def marketplace_health(*, marketplace_ids: Iterable[int], now: datetime | None = None) -> dict[int, MarketplaceHealth]:
-    """Health of each marketplace, in two queries however many there are.
+    """Health of each marketplace, in one query however many there are.
 
     One query annotates each marketplace with its last run, last good run and the first
-    failure after that (correlated subqueries on ``scraperun_mkt_started_idx``); one
-    reads the last ``RECENT_RUNS`` runs of each with a window function. Down means
+    failure after that and the statuses of its last ``RECENT_RUNS`` runs (correlated
+    subqueries, each an index probe on ``scraperun_mkt_started_idx``). Down means
     failing for at least ``MARKETPLACE_OUTAGE_AFTER_HOURS``: the same rule that opens a
     ``MarketplaceOutage`` and tells the people who depend on it.
     """
@@ -78,19 +78,11 @@ def marketplace_health(*, marketplace_ids: Iterable[int], now: datetime | None =
             last_good_run_at=Subquery(good.values("started_at")[:1]),
         )
         .annotate(failing_since=Subquery(first_failure.values("started_at")[:1]))
-        .values("pk", "last_run_at", "last_status", "last_good_run_at", "failing_since")
+        # The statuses of the runs before the last: one indexed probe each, rather than
+        # ranking every run of every marketplace with a window function.
+        .annotate(**{f"status_{n}": Subquery(runs.values("status")[n : n + 1]) for n in range(1, RECENT_RUNS)})
+        .values("pk", "last_run_at", "last_status", "last_good_run_at", "failing_since", *_RECENT_FIELDS)
     )
-    recent: dict[int, list[str]] = defaultdict(list)
-    ranked = (
-        ScrapeRun.objects.filter(marketplace_id__in=ids)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("marketplace_id")], order_by=F("started_at").desc()))
-        .filter(rank__lte=RECENT_RUNS)
-        .order_by("marketplace_id", "rank")
-        .values_list("marketplace_id", "status")
-    )
-    for marketplace_id, status in ranked:
-        recent[marketplace_id].append(status)
-
     health = {}
     for row in rows:
         since = row["failing_since"] if row["last_status"] not in GOOD_STATUSES else None
@@ -109,6 +101,6 @@ def marketplace_health(*, marketplace_ids: Iterable[int], now: datetime | None =
             last_status=row["last_status"],
             last_good_run_at=row["last_good_run_at"],
             failing_since=since,
-            recent_statuses=recent.get(row["pk"], []),
+            recent_statuses=[status for status in (row["last_status"], *(row[name] for name in _RECENT_FIELDS)) if status],
         )
     return health
