@@ -428,7 +428,7 @@ def _presets() -> dict[str, Preset]:
         Preset(
             name="facebook",
             agent="facebook",
-            description="Facebook Marketplace, one city: --option city=nyc (logged-out search pages)",
+            description="Facebook Marketplace, one city: --option city=nyc (logged-out pages; its robots.txt disallows crawlers, so runs are blocked)",
             options=_CITY_OPTIONS,
             build=_facebook,
         ),
