@@ -166,5 +166,9 @@ def test_a_preset_whose_agent_this_version_lacks_is_refused(monkeypatch: pytest.
 def test_docs_presets_table_lists_exactly_the_catalogue() -> None:
     doc = (Path(settings.BASE_DIR) / "docs" / "AGENTS.md").read_text()
     section = doc.split("## The catalogue", 1)[1].split("\n## ", 1)[0]
-    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.MULTILINE)
-    assert documented == list(PRESETS)
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| ([a-z_]+) \| (.+?) \| (.+?) \|$", section, re.MULTILINE)
+    assert [name for name, *_ in rows] == list(PRESETS)
+    for name, agent, description, options in rows:
+        preset = PRESETS[name]
+        assert (agent, description) == (preset.agent, preset.description.replace("|", "/")), name
+        assert options == (", ".join(f"`{o.name}`{'*' if o.required else ''}" for o in preset.options) or "none"), name
