@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.crypto import EncryptedTextField
+
 
 class NotificationChannel(models.Model):
     """One place a person wants alerts: an e-mail address, a webhook, or an Apprise URL.
@@ -23,7 +25,8 @@ class NotificationChannel(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     label = models.CharField(max_length=100, blank=True)
     config = models.JSONField(default=dict, blank=True, help_text="Non-secret settings: webhook url, e-mail address.")
-    secret = models.CharField(max_length=1000, blank=True, help_text="Webhook signing secret or Apprise URL; shown masked.")
+    # Encrypted at rest (core.crypto): a database dump holds only ciphertext; never filtered on.
+    secret = EncryptedTextField(blank=True, help_text="Webhook signing secret or Apprise URL; shown masked, stored encrypted.")
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)

@@ -39,6 +39,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="rest_framework/login.html", authentication_form=LimitedAuthenticationForm),
     ),
     path("api/session/", include("rest_framework.urls")),
+    # The web app for people who save searches: /, /signup/, /login/, /searches/, ... (last: it owns "/").
+    path("", include("web.urls")),
 ]
 
 # Non-DRF paths under /api/ answer in the API's one error shape (dealscout.api).

@@ -114,6 +114,8 @@ class ScrapeRun(models.Model):
         TIMEOUT = "timeout", "Timeout"
         PARSE_ERROR = "parse_error", "Parse error"
         SKIPPED = "skipped", "Skipped"
+        # Our side broke (the database refused the upsert, a bug): the page may be fine.
+        FAILED = "failed", "Failed (storing what was read)"
 
     class Trigger(models.TextChoices):
         SCOUT = "scout", "Scout round"
@@ -133,6 +135,10 @@ class ScrapeRun(models.Model):
     listings_created = models.PositiveIntegerField(default=0)
     listings_updated = models.PositiveIntegerField(default=0)
     price_changes = models.PositiveIntegerField(default=0)
+    # Listings the page held that listings.validation refused (bad price, currency, URL...),
+    # and a sample of why, for the operator: the rest of the page was stored.
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rejections = models.JSONField(default=list, blank=True, help_text="Up to 10 refused listings: external id and reason.")
     error = models.TextField(blank=True)
 
     class Meta:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
@@ -20,6 +20,7 @@ from listings.agents import ListingData, ParseContext, ParseError, ParseResult, 
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
+from listings.validation import listings_check
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)
@@ -125,6 +126,7 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
 
 
 PARSE_SAMPLE_CHARS = 1500
+REJECTION_SAMPLE = 10
 
 
 def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_at: datetime) -> int:
@@ -146,22 +148,31 @@ def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_
 
 
 def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCOUT) -> ScoutOutcome:
-    """Fetch one query on its marketplace, parse it and upsert the listings.
+    """Fetch one query on its marketplace, parse it, check and upsert the listings.
 
-    Every outcome is a ScrapeRun row whose status says what happened (ok, empty,
-    blocked, rate_limited, http_error, timeout, parse_error, skipped). A failure writes
-    nothing but that row and never raises: one broken site must not kill the worker.
-    A page that parses to nothing without saying "no results" is a parse error, with a
-    sample of the page logged and kept on the row for the operator.
+    Every call writes exactly one ScrapeRun whose status says what happened (ok, empty,
+    blocked, rate_limited, http_error, timeout, parse_error, skipped, failed), and never
+    raises: one broken site, one hostile page or one refused insert must not kill the
+    worker. A page that parses to nothing without saying "no results" is a parse error,
+    with a sample of the page kept on the row for the operator. Listings that
+    ``listings.validation`` refuses are counted (``rows_rejected``, with reasons) and the
+    rest of the page is stored. A database error while storing is a ``failed`` run with
+    its reason. The page's ETag/Last-Modified are kept only when it parsed to listings
+    or to an explicit "no results".
     """
     marketplace = Marketplace.objects.get(pk=query.marketplace_id)
-    agent = get_agent(marketplace.agent)
-    request = agent.build_request(query, base_url=marketplace.base_url, config=marketplace.config)
-    run = ScrapeRun(marketplace=marketplace, trigger=trigger, query=query.text[:500], url=request.url[:1000], started_at=timezone.now())
+    run = ScrapeRun(marketplace=marketplace, trigger=trigger, query=query.text[:500], started_at=timezone.now())
     started = time.monotonic()
     outcome = ScoutOutcome(run=run)
     body = b""
+    agent_name = marketplace.agent
+    client: http.PoliteClient | None = None
+    response: http.FetchResponse | None = None
     try:
+        agent = get_agent(marketplace.agent)
+        agent.check_config(marketplace.config or {})
+        request = agent.build_request(query, base_url=marketplace.base_url, config=marketplace.config)
+        run.url = request.url[:1000]
         if not marketplace.enabled:
             raise http.FetchError(f"marketplace {marketplace.slug} is disabled", status=ScrapeRun.Status.SKIPPED)
         client = http.client_for(marketplace, obey_robots_txt=agent.obeys_robots_txt)
@@ -189,13 +200,31 @@ def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCO
             outcome.parsed = parsed.listings
             if not parsed.listings and not parsed.no_results:
                 raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
-            run.listings_found = len(parsed.listings)
-            upsert = listing_upsert_bulk(marketplace=marketplace, items=parsed.listings, seen_at=run.started_at)
-            outcome.upsert = upsert
-            run.listings_created = len(upsert.created_ids)
-            run.listings_updated = len(upsert.listings) - len(upsert.created_ids)
-            run.price_changes = len(upsert.price_changes)
-            run.status = ScrapeRun.Status.OK if parsed.listings else ScrapeRun.Status.EMPTY
+            checked = listings_check(parsed.listings)
+            run.listings_found = len(checked.accepted)
+            run.rows_rejected = len(checked.rejected)
+            run.rejections = [rejection.to_json() for rejection in checked.rejected[:REJECTION_SAMPLE]]
+            if checked.rejected:
+                logger.warning(
+                    "scrape_rows_rejected",
+                    extra={"marketplace": marketplace.slug, "count": len(checked.rejected), "first": checked.rejected[0].reason},
+                )
+            if parsed.listings and not checked.accepted:
+                raise ParseError(f"all {len(checked.rejected)} listings on the page were refused: {checked.rejected[0].reason}")
+            run.status = ScrapeRun.Status.OK if checked.accepted else ScrapeRun.Status.EMPTY
+            client.validators_keep(response)
+            try:
+                upsert = listing_upsert_bulk(marketplace=marketplace, items=checked.accepted, seen_at=run.started_at)
+            except DatabaseError as exc:
+                logger.exception("scrape_store_failed", extra={"marketplace": marketplace.slug})
+                client.validators_forget(response)  # refetch the whole page next round
+                run.status = ScrapeRun.Status.FAILED
+                run.error = f"storing the listings failed: {type(exc).__name__}: {str(exc)[:500]}"
+            else:
+                outcome.upsert = upsert
+                run.listings_created = len(upsert.created_ids)
+                run.listings_updated = len(upsert.listings) - len(upsert.created_ids)
+                run.price_changes = len(upsert.price_changes)
     except http.FetchError as exc:
         run.status = exc.status
         run.http_status = exc.http_status or run.http_status
@@ -203,19 +232,29 @@ def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCO
     except AgentAuthError as exc:
         run.status = ScrapeRun.Status.SKIPPED
         run.error = str(exc)
+    except DomainError as exc:  # the marketplace row's config cannot work (a selectors config, say)
+        run.status = ScrapeRun.Status.FAILED
+        run.error = f"marketplace config: {exc.message}"
     except BlockedPage as exc:
         run.status = ScrapeRun.Status.BLOCKED
         run.error = str(exc)
+        _forget_validators(client, response)
     except ParseError as exc:
         run.status = ScrapeRun.Status.PARSE_ERROR
-        sample = body[:PARSE_SAMPLE_CHARS].decode("utf-8", errors="replace")
+        sample = body[:PARSE_SAMPLE_CHARS].decode("utf-8", errors="replace").replace("\x00", "")
         run.error = f"{exc}\n--- first {len(sample)} characters of the page ---\n{sample}"
+        _forget_validators(client, response)
         logger.warning(
             "scrape_parse_error",
-            extra={"marketplace": marketplace.slug, "agent": agent.name, "url": run.url, "error": str(exc), "sample": sample[:500]},
+            extra={"marketplace": marketplace.slug, "agent": agent_name, "url": run.url, "error": str(exc), "sample": sample[:500]},
         )
+    except Exception as exc:  # noqa: BLE001 - the one run row must be written whatever broke
+        logger.exception("scrape_crashed", extra={"marketplace": marketplace.slug, "agent": agent_name})
+        run.status = ScrapeRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {str(exc)[:500]}"
+        _forget_validators(client, response)
     run.duration_ms = int((time.monotonic() - started) * 1000)
-    run.save()
+    _run_save(run)
     _record_metrics(marketplace.slug, run)
     logger.info(
         "scrape_finished",
@@ -225,10 +264,24 @@ def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCO
             "http_status": run.http_status,
             "listings_found": run.listings_found,
             "listings_created": run.listings_created,
+            "rows_rejected": run.rows_rejected,
             "duration_ms": run.duration_ms,
         },
     )
     return outcome
+
+
+def _forget_validators(client: http.PoliteClient | None, response: http.FetchResponse | None) -> None:
+    if client is not None and response is not None:
+        client.validators_forget(response)
+
+
+def _run_save(run: ScrapeRun) -> None:
+    """Save the run; text the database refuses (a NUL byte in an error) is cleaned and retried once."""
+    run.error = run.error.replace("\x00", "")
+    run.query = run.query.replace("\x00", "")
+    run.url = run.url.replace("\x00", "")
+    run.save()
 
 
 def _parse_guarded(agent: Agent, body: bytes, context: ParseContext) -> ParseResult:
