@@ -197,10 +197,10 @@ def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCO
             parse_started = time.monotonic()
             parsed = _parse_guarded(agent, body, context)
             outcome.parse_ms = int((time.monotonic() - parse_started) * 1000)
-            outcome.parsed = parsed.listings
             if not parsed.listings and not parsed.no_results:
                 raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
             checked = listings_check(parsed.listings)
+            outcome.parsed = checked.accepted
             run.listings_found = len(checked.accepted)
             run.rows_rejected = len(checked.rejected)
             run.rejections = [rejection.to_json() for rejection in checked.rejected[:REJECTION_SAMPLE]]
@@ -340,6 +340,7 @@ def marketplace_create_from_preset(*, preset: str, options: dict[str, str] | Non
     spec = preset_build(preset, options or {})
     if spec.agent not in agent_names():
         raise DomainError(f"preset {preset} needs the {spec.agent!r} agent, which this version does not have", field="preset")
+    get_agent(spec.agent).check_config(spec.config)  # a DomainError naming the key that cannot work
     slug = (slug or spec.slug).strip()
     marketplace = Marketplace(
         slug=slug,

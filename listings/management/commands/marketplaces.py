@@ -92,6 +92,8 @@ class Command(BaseCommand):
             timing += f", parse {result.parse_ms} ms"
         self.stdout.write(f"timings:     {timing}")
         self.stdout.write(f"listings:    {run.listings_found} found, {run.listings_created} new, {run.listings_updated} seen before")
+        if getattr(run, "rows_rejected", 0):
+            self.stdout.write(f"refused:     {run.rows_rejected} rows failed the row check (see the ScrapeRun's rejections)")
         for listing in result.first_listings:
             price = f"{listing.price} {listing.currency}" if listing.price is not None else "no price"
             self.stdout.write(f"  - {listing.title[:80]} | {price} | {listing.url}")
