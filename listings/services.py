@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -440,7 +439,7 @@ def marketplace_outages_update(*, now: datetime | None = None) -> OutageChanges:
     when two workers run it: one open outage per marketplace is a database constraint.
     A constant number of queries.
     """
-    from listings.selectors import GOOD_STATUSES, HealthState, marketplace_health
+    from listings.selectors import HealthState, marketplace_health
 
     now = now or timezone.now()
     enabled = list(Marketplace.objects.filter(enabled=True).values_list("pk", flat=True))
@@ -458,21 +457,8 @@ def marketplace_outages_update(*, now: datetime | None = None) -> OutageChanges:
         if state.state == HealthState.DOWN and marketplace_id not in open_outages
     ]
     if to_open:
-        last_errors = dict(
-            Marketplace.objects.filter(pk__in=[outage.marketplace_id for outage in to_open])
-            .annotate(
-                last_error=Subquery(
-                    ScrapeRun.objects.filter(marketplace=OuterRef("pk"))
-                    .exclude(status__in=GOOD_STATUSES)
-                    .order_by("-started_at")
-                    .values("error")[:1]
-                )
-            )
-            .values_list("pk", "last_error")
-        )
         for outage in to_open:
-            # The first lines say what failed; a parse error's page sample stays on its ScrapeRun.
-            outage.last_error = "\n".join((last_errors.get(outage.marketplace_id) or "").splitlines()[:2])[:500]
+            outage.last_error = health[outage.marketplace_id].last_error
         MarketplaceOutage.objects.bulk_create(to_open, ignore_conflicts=True)
         changes.opened = list(
             MarketplaceOutage.objects.filter(
