@@ -59,7 +59,7 @@ class QuerySyntaxError(DomainError):
         super().__init__(message, field="query", code="query_syntax")
 
 
-_LEXEME = re.compile(r'\s+|"[^"]*"?|[()|]|[^\s"()|]+')
+_LEXEME = re.compile(r'\s+|-?"[^"]*"?|-?\(|[)|]|[^\s"()|]+')
 MAX_QUERY_NODES = 60  # a query is a few words; this bounds the cost of a pathological one
 
 
@@ -130,12 +130,6 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         negative = lexeme.startswith("-") and len(lexeme) > 1
         if negative:
             lexeme = lexeme[1:]
-            if lexeme == "(" or lexeme.startswith('"'):
-                pass
-            elif lexeme.startswith("("):
-                # "-(case|strap)" arrives as one lexeme only when unspaced; split it.
-                lexemes[position:position] = [lexeme[1:]] if lexeme[1:] else []
-                lexeme = "("
         target = excluded if negative else required
         if lexeme == "(":
             parsed = group()
