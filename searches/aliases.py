@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
 import time
 from pathlib import Path
@@ -72,10 +73,8 @@ def alias_table() -> AliasTable:
 def aliases_changed() -> None:
     """Make every process rebuild its alias table (called on any Alias save or delete)."""
     try:
-        try:
-            cache.incr(_VERSION_KEY)
-        except ValueError:
-            cache.set(_VERSION_KEY, 2, timeout=None)
+        # A fresh random version, not a counter: two edits can never leave the same number.
+        cache.set(_VERSION_KEY, secrets.token_hex(8), timeout=None)
     except CACHE_ERRORS:
         logger.warning("alias_cache_invalidation_failed")
     with _lock:
