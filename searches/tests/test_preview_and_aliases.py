@@ -139,6 +139,7 @@ def test_the_alias_table_is_read_once_not_per_listing(django_assert_num_queries)
         for _ in range(50):
             alias_table()
 
+
 def test_another_processs_alias_edit_is_seen_after_the_recheck_interval() -> None:
     from django.core.cache import cache
 
@@ -165,7 +166,11 @@ def test_match_titles_prints_one_json_object_per_title(monkeypatch) -> None:  # 
     call_command("match_titles", "--query", "fuji x100v", "--exclude", "broken", stdout=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]
     assert [line["match"] for line in lines] == [True, False, False]
-    assert lines[0] == {"title": "Fujifilm X100V silver", "match": True, "why": "matched 'fuji'≈'Fujifilm' (alias), 'x100v'; excluded: none"}
+    assert lines[0] == {
+        "title": "Fujifilm X100V silver",
+        "match": True,
+        "why": "matched 'fuji'≈'Fujifilm' (alias), 'x100v'; excluded: none",
+    }
     assert "accessor" in lines[1]["why"] and "'broken'" in lines[2]["why"]
 
     monkeypatch.setattr("sys.stdin", io.StringIO(titles))
