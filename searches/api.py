@@ -7,13 +7,15 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
+from listings.selectors import marketplace_health
 from searches import matching, selectors, services
 from searches.aliases import alias_table
 from searches.filters import MatchFilter
@@ -183,6 +185,21 @@ def _preview_data(preview: selectors.SearchPreview) -> dict[str, Any]:
     return dict(data)
 
 
+class SearchDetailSerializer(SearchSerializer):
+    """A search with the health of its marketplaces (so its owner sees why nothing comes)."""
+
+    marketplaces_health = serializers.SerializerMethodField()
+
+    class Meta(SearchSerializer.Meta):
+        fields = [*SearchSerializer.Meta.fields, "marketplaces_health"]
+
+    @extend_schema_field(MarketplaceHealthWithSlugSerializer(many=True))
+    def get_marketplaces_health(self, search: Search) -> list[dict[str, Any]]:
+        marketplaces = sorted(search.marketplaces.all(), key=lambda marketplace: marketplace.slug)
+        health = marketplace_health(marketplace_ids=[marketplace.pk for marketplace in marketplaces])
+        return [{"slug": marketplace.slug, **health_data(health.get(marketplace.pk))} for marketplace in marketplaces]
+
+
 class MarketSummarySerializer(serializers.Serializer):
     currency = serializers.CharField()
     listings_seen = serializers.IntegerField(help_text="Every listing this search has matched.")
@@ -246,6 +263,9 @@ class SearchViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self) -> Any:
         return selectors.search_list_for_user(user=self.request.user)
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return SearchDetailSerializer if getattr(self, "action", None) == "retrieve" else SearchSerializer
 
     def perform_create(self, serializer: SearchSerializer) -> None:
         serializer.instance = services.search_create(owner=self.request.user, **serializer.validated_data)
