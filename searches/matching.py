@@ -124,6 +124,18 @@ def price_check(rules: MatchRules, price: Decimal | None, currency: str) -> tupl
     return True, ""
 
 
+def _bounds_note(rules: MatchRules, price: Decimal | None, currency: str, condition: str) -> str:
+    """What a match satisfied besides its words: "; price 150 ≤ 420.00 ≤ 600 USD; condition used"."""
+    note = ""
+    if price is not None and (rules.min_price is not None or rules.max_price is not None):
+        low = f"{rules.min_price} ≤ " if rules.min_price is not None else ""
+        high = f" ≤ {rules.max_price}" if rules.max_price is not None else ""
+        note += f"; price {low}{price}{high} {currency}".rstrip()
+    if rules.condition != "any":
+        note += f"; condition {condition}"
+    return note
+
+
 def listing_match(
     rules: MatchRules,
     *,
@@ -144,7 +156,7 @@ def listing_match(
     ):
         if not passed:
             return MatchVerdict(False, f"{why}; {reason}")
-    return MatchVerdict(True, why)
+    return MatchVerdict(True, why + _bounds_note(rules, price, currency, condition))
 
 
 def listing_matches(rules: MatchRules, *, title: str | PreparedTitle, price: Decimal | None, currency: str, condition: str) -> bool:
@@ -187,7 +199,7 @@ class ListingGroup:
         for index, why in self._word_matches(rules):
             listing = self.listings[index]
             if condition_check(rules, listing.condition)[0] and price_check(rules, listing.price, listing.currency)[0]:
-                result.append((listing, why))
+                result.append((listing, why + _bounds_note(rules, listing.price, listing.currency, listing.condition)))
         return result
 
 
