@@ -154,7 +154,7 @@ PREVIEW_EXAMPLE = {
             "currency": "USD",
             "marketplace": "sandbox",
             "url": "https://market.example/items/9042",
-            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none",
+            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 420.00 ≤ 600.00 USD",
         }
     ],
     "near_misses": [

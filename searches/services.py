@@ -112,12 +112,13 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
     if not outcome.ok or not outcome.upsert.listings:
         return result
     searches = Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner")
-    # Each title is normalized and classified once for the whole group, not once per search.
-    prepared = {listing.pk: matching.prepare(listing.title) for listing in outcome.upsert.listings}
+    # Each title is normalized and classified once for the whole group, and the words of
+    # each distinct query are tested once (matching.ListingGroup), not once per search.
+    group = matching.ListingGroup(outcome.upsert.listings)
     aliases = alias_table()
     with transaction.atomic():
         for search in searches:
-            matches, events = search_apply_scout(search=search, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
+            matches, events = search_apply_scout(search=search, upsert=outcome.upsert, group=group, aliases=aliases)
             result.new_matches.extend(matches)
             result.events.extend(events)
         alerts_notify(events=result.events)
@@ -128,26 +129,17 @@ def search_apply_scout(
     *,
     search: Search,
     upsert: UpsertResult,
-    prepared: dict[int, matching.PreparedTitle] | None = None,
+    group: matching.ListingGroup | None = None,
     aliases: AliasTable | None = None,
 ) -> tuple[list[Match], list[AlertEvent]]:
     """Match a scout's listings against one search; return new matches and alert events.
 
-    ``prepared`` holds the group's titles already normalized (scout_group_run makes it once).
+    ``group`` holds the scout's listings already prepared (scout_group_run makes it once
+    for all the searches of the group).
     """
     rules = matching.rules_for(search, aliases=aliases)
-    prepared = prepared or {}
-    candidates = [
-        listing
-        for listing in upsert.listings
-        if matching.listing_matches(
-            rules,
-            title=prepared.get(listing.pk) or matching.prepare(listing.title),
-            price=listing.price,
-            currency=listing.currency,
-            condition=listing.condition,
-        )
-    ]
+    group = group or matching.ListingGroup(upsert.listings)
+    candidates = [listing for listing, _why in group.matching(rules)]
     if not candidates:
         return [], []
     existing = {match.listing_id: match for match in Match.objects.filter(search=search, listing__in=candidates)}

@@ -1,6 +1,6 @@
 """Two readers the web pages need before their owners' versions land on main.
 
-``search_preview``: engineer "query" is adding ``searches.selectors.search_preview``;
+``search_preview``: now ``searches.selectors.search_preview``, shaped for the template;
 ``marketplace_health``: engineer "catalog" is adding ``listings.selectors.marketplace_health``.
 Until then these small functions answer with the existing rules (searches.matching,
 listings.scrape_health); once the real ones exist, they are used instead.
@@ -16,7 +16,6 @@ from listings.scrape_health import MarketplaceHealth, scrape_health_cached
 from searches import matching
 from searches.models import Search
 
-PREVIEW_SCAN_LIMIT = 5000  # the newest stored listings a preview looks through
 PREVIEW_EXAMPLES = 5
 
 
@@ -33,43 +32,19 @@ class Preview:
     examples: list[PreviewExample]
 
 
-def _why(rules: matching.MatchRules, listing: Listing) -> str:
-    parts = []
-    if rules.required:
-        parts.append("title has " + ", ".join(f"“{term}”" for term in rules.required))
-    if rules.excluded:
-        parts.append("none of " + ", ".join(f"“{term}”" for term in rules.excluded))
-    if rules.min_price is not None or rules.max_price is not None:
-        low = f"{rules.min_price} ≤ " if rules.min_price is not None else ""
-        high = f" ≤ {rules.max_price}" if rules.max_price is not None else ""
-        parts.append(f"price {low}{listing.price}{high} {listing.currency}")
-    if rules.condition != "any":
-        parts.append(f"condition {listing.get_condition_display().lower()}")
-    return "; ".join(parts)
-
-
 def search_preview(*, search: Search, marketplaces: list[Marketplace]) -> Preview:
-    """How many stored listings an (unsaved) search would match now, with examples and why."""
-    try:
-        from searches.selectors import search_preview as real  # type: ignore[attr-defined]
-    except ImportError:
-        real = None
-    if real is not None:  # pragma: no cover - the query engineer's selector, once merged
-        return real(search=search, marketplaces=marketplaces)
-    rules = matching.rules_for(search)
-    rows = list(
-        Listing.objects.filter(marketplace__in=marketplaces, is_active=True)
-        .select_related("marketplace")
-        .defer("raw", "marketplace__config")
-        .order_by("-last_seen_at", "-id")[:PREVIEW_SCAN_LIMIT]
+    """How many stored listings an (unsaved) search would match now, with examples and why
+    (searches.selectors.search_preview, shaped for the page's template)."""
+    from searches.selectors import search_preview as real
+
+    result = real(search_or_rules=matching.rules_for(search), marketplace_ids=[m.pk for m in marketplaces], limit=PREVIEW_EXAMPLES)
+    rows = (
+        Listing.objects.select_related("marketplace").defer("raw", "marketplace__config").in_bulk([e.listing_id for e in result.examples])
     )
-    hits = [
-        listing
-        for listing in rows
-        if matching.listing_matches(rules, title=listing.title, price=listing.price, currency=listing.currency, condition=listing.condition)
-    ]
     return Preview(
-        count=len(hits), scanned=len(rows), examples=[PreviewExample(listing, _why(rules, listing)) for listing in hits[:PREVIEW_EXAMPLES]]
+        count=result.matching,
+        scanned=result.scanned,
+        examples=[PreviewExample(rows[e.listing_id], e.why) for e in result.examples if e.listing_id in rows],
     )
 
 
