@@ -25,7 +25,9 @@ def web_pages() -> set[str]:
             continue
         for inner in pattern.url_patterns:
             route = "/" + str(inner.pattern).replace("<int:", "<").replace("<str:", "<")
-            if re.search(r"/(save|dismiss|pause|resume|run|delete|read|read-all|toggle|test|preview|export|channels|email|password)/$", route):
+            if re.search(
+                r"/(save|dismiss|pause|resume|run|delete|read|read-all|toggle|test|preview|export|channels|email|password)/$", route
+            ):
                 continue
             if "<uidb64>" in route or "/sent/" in route or route.endswith("/done/") or route.startswith("/email/confirm"):
                 continue
