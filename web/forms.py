@@ -90,6 +90,7 @@ class SearchForm(forms.Form):
         initial=Decimal("5.00"),
         label="Price drop of at least (%)",
     )
+    include_accessories = forms.BooleanField(required=False, label="Also match accessories, empty boxes and parts")
     min_deal_score = forms.DecimalField(
         max_digits=6,
         decimal_places=2,

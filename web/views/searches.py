@@ -10,9 +10,8 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from searches import selectors, services
+from searches import matching, selectors, services
 from searches.models import Search
-from web.adapters import search_preview
 from web.forms import SearchForm, add_domain_error
 from web.views.common import page
 
@@ -70,13 +69,20 @@ def search_detail(request: HttpRequest, search_id: int) -> HttpResponse:
 def search_preview_partial(request: HttpRequest) -> HttpResponse:
     """What the form as typed would match among the stored listings now (htmx, on input)."""
     form = SearchForm(request.POST)
+    form.fields["name"].required = False  # a preview needs no name yet
     if not form.is_valid():
-        # Show only what matters for a preview: the words and the marketplaces.
-        missing = [name for name in ("query", "marketplaces") if name in form.errors]
-        return page(request, "web/partials/preview.html", {"incomplete": missing or ["the form"], "form": form})
+        # Say what the preview still needs; the other errors show when the form is saved.
+        missing = [str(form[name].label).lower() for name in ("query", "marketplaces") if name in form.errors]
+        return page(request, "web/partials/preview.html", {"incomplete": missing or ["the form's other fields"], "form": form})
     fields = form.service_fields()
     marketplaces = fields.pop("marketplaces")
-    preview = search_preview(search=Search(owner=request.user, **fields), marketplaces=marketplaces)
+    search = Search(owner=request.user, **{**fields, "name": fields.get("name") or "preview"})
+    try:
+        services.search_check(search=search, marketplaces=marketplaces)  # the rules of saving it
+        rules = matching.rules_for(search)
+        preview = selectors.search_preview(search_or_rules=rules, marketplace_ids=[market.pk for market in marketplaces])
+    except DomainError as error:  # a query that does not parse, say
+        return page(request, "web/partials/preview.html", {"error": str(error)})
     return page(request, "web/partials/preview.html", {"preview": preview})
 
 
