@@ -63,7 +63,7 @@ class SearchForm(forms.Form):
     query = forms.CharField(
         max_length=300,
         label="Words to look for",
-        help_text="All must appear in the title. Put a minus before a word to exclude it: fuji x100v -broken",
+        help_text='All must appear in the title. "lens hood" for a phrase, (x100v | x100vi) for either, -broken to exclude, x100* for a prefix.',
     )
     excluded_terms = forms.CharField(max_length=1000, required=False, label="Words to exclude", help_text="Separated by commas.")
     marketplaces = forms.ModelMultipleChoiceField(queryset=Marketplace.objects.none(), widget=forms.CheckboxSelectMultiple)
