@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -93,14 +94,11 @@ def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     """The deal score's comparables: listing id -> price of the search's matches, in its
     currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
     since = timezone.now() - MARKET_WINDOW
-    return dict(
-        Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False).values_list(
-            "id", "price"
-        )
-    )
+    rows = Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False)
+    return {listing_id: price for listing_id, price in rows.values_list("id", "price") if price is not None}
 
 
-def listing_get_for_user(*, user: object, listing_id: int) -> tuple[Listing, list[Match]]:
+def listing_get_for_user(*, user: Any, listing_id: int) -> tuple[Listing, list[Match]]:
     """A listing one of the user's searches matched, with those matches (dismissed ones too,
     so a link in an old alert still opens); 404 for a listing none of their searches matched."""
     matches = list(

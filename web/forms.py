@@ -102,7 +102,9 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["marketplaces"].queryset = Marketplace.objects.filter(enabled=True).order_by("name")
+        field = self.fields["marketplaces"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Marketplace.objects.filter(enabled=True).order_by("name")
 
     @classmethod
     def initial_for(cls, search: Search) -> dict[str, Any]:

@@ -8,21 +8,22 @@ from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.gdpr import erase_due_at, user_data_export, user_delete_confirmed
+from accounts.models import User
 from core.errors import DomainError
 from listings.models import Marketplace
 from listings.selectors import marketplace_health
 from searches.models import Search
 from web.forms import DeleteAccountForm, add_domain_error
-from web.views.common import page
+from web.views.common import AuthedRequest, page
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthedRequest) -> HttpResponse:
     form = DeleteAccountForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -39,7 +40,7 @@ def account(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: AuthedRequest) -> HttpResponse:
     """Everything we hold about the person (the same document as GET /api/v1/auth/me/export)."""
     body = json.dumps(user_data_export(user=request.user), cls=DjangoJSONEncoder, indent=2)
     response = HttpResponse(body, content_type="application/json")
@@ -48,7 +49,7 @@ def export(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _my_marketplaces(user: object) -> list[dict[str, object]]:
+def _my_marketplaces(user: User) -> list[dict[str, object]]:
     """The marketplaces the person's searches use, with their health and those searches."""
     uses: dict[int, list[str]] = {}
     for marketplace_id, name in Search.objects.filter(owner=user).values_list("marketplaces", "name").order_by("name"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,19 +13,19 @@ from core.errors import DomainError
 from searches import matching, selectors, services
 from searches.models import Search
 from web.forms import SearchForm, add_domain_error
-from web.views.common import page
+from web.views.common import AuthedRequest, page
 
 
 @login_required
 @require_http_methods(["GET"])
-def search_list(request: HttpRequest) -> HttpResponse:
+def search_list(request: AuthedRequest) -> HttpResponse:
     searches = selectors.search_list_for_user(user=request.user).annotate(match_count=Count("matches", filter=Q(matches__dismissed=False)))
     return page(request, "web/search_list.html", {"searches": searches})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def search_new(request: HttpRequest) -> HttpResponse:
+def search_new(request: AuthedRequest) -> HttpResponse:
     form = SearchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -41,7 +41,7 @@ def search_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def search_detail(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_detail(request: AuthedRequest, search_id: int) -> HttpResponse:
     search = selectors.search_get_for_user(user=request.user, search_id=search_id)
     if request.method == "POST":
         form = SearchForm(request.POST)
@@ -66,7 +66,7 @@ def search_detail(request: HttpRequest, search_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def search_preview_partial(request: HttpRequest) -> HttpResponse:
+def search_preview_partial(request: AuthedRequest) -> HttpResponse:
     """What the form as typed would match among the stored listings now (htmx, on input)."""
     form = SearchForm(request.POST)
     form.fields["name"].required = False  # a preview needs no name yet
@@ -86,7 +86,7 @@ def search_preview_partial(request: HttpRequest) -> HttpResponse:
     return page(request, "web/partials/preview.html", {"preview": preview})
 
 
-def _action(request: HttpRequest, search_id: int, verb: str) -> HttpResponse:
+def _action(request: AuthedRequest, search_id: int, verb: str) -> HttpResponse:
     search = selectors.search_get_for_user(user=request.user, search_id=search_id)
     try:
         if verb == "pause":
@@ -111,23 +111,23 @@ def _action(request: HttpRequest, search_id: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def search_pause(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_pause(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "pause")
 
 
 @login_required
 @require_POST
-def search_resume(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_resume(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "resume")
 
 
 @login_required
 @require_POST
-def search_run(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_run(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "run")
 
 
 @login_required
 @require_POST
-def search_delete(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_delete(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "delete")
