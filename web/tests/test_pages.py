@@ -449,3 +449,10 @@ def test_pages_link_only_our_own_scripts(web, deals):
     scripts = re.findall(r"<script[^>]*>", body)
     assert scripts and all('src="/static/' in tag for tag in scripts)
     assert "<style" not in body and " style=" not in body
+
+
+def test_the_pages_static_files_are_served_by_the_application(client, db):
+    """WhiteNoise serves them from gunicorn in production (DEBUG off, nothing in front)."""
+    response = client.get("/static/web/app.css")
+    assert response.status_code == 200
+    assert b"--brand" in b"".join(response.streaming_content)
