@@ -83,6 +83,9 @@ MIDDLEWARE = [
     # Outermost, so the request id, timing and headers cover every other layer.
     "monitoring.middleware.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the web app's CSS and htmx, the admin's, Swagger UI's) from gunicorn itself,
+    # compressed and cached, with no web server in front: https://whitenoise.readthedocs.io/
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -283,6 +286,15 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies made by collectstatic (the Dockerfile runs it); names stay as they are,
+    # so a missing manifest can never break a page.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Also serve files straight from the apps, so a checkout without collectstatic (the demo,
+# the tests) serves the same files as the image does.
+WHITENOISE_USE_FINDERS = True
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

@@ -243,6 +243,11 @@ def _search_check(search: Search, marketplaces: list[Marketplace] | None) -> Non
         raise DomainError(" ".join(messages), field=None if field == NON_FIELD_ERRORS else field) from None
 
 
+def search_check(*, search: Search, marketplaces: list[Marketplace] | None = None) -> None:
+    """The rules of search_create for a search that is not saved (a preview): DomainError if one fails."""
+    _search_check(search, marketplaces)
+
+
 @transaction.atomic
 def search_create(*, owner: Any, marketplaces: list[Marketplace], **fields: Any) -> Search:
     """Save a new search for its owner, due at once."""
