@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
+from core.usercache import user_views_forget
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
@@ -106,13 +107,17 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
     result = ScoutGroupResult(outcome=outcome)
     if not outcome.ok or not outcome.upsert.listings:
         return result
-    searches = Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner")
+    searches = list(Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner"))
     with transaction.atomic():
         for search in searches:
             matches, events = search_apply_scout(search=search, upsert=outcome.upsert)
             result.new_matches.extend(matches)
             result.events.extend(events)
         alerts_notify(events=result.events)
+    # Bulk writes send no signals: drop the owners' cached answers (dashboard, listing
+    # pages) ourselves, once committed, when anything they show may have changed.
+    if result.new_matches or result.events or outcome.upsert.price_changes:
+        user_views_forget({search.owner_id for search in searches})
     return result
 
 
