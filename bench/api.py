@@ -294,19 +294,36 @@ def check_answers(base: str, path: str, token: str | None) -> None:
             raise SystemExit(f"{path} answered {response.status}")
 
 
-def service_time(base: str, path: str, tokens: list[str], *, requests: int = 40) -> float:
-    """Median latency of one request at a time: the endpoint's own cost, without queueing."""
-    timings = []
-    for n in range(requests):
+def service_time(base: str, path: str, tokens: list[str], *, requests: int = 40) -> tuple[float, float]:
+    """Median latency of one request at a time: the endpoint's own cost, without queueing.
+
+    Returns (cold, warm): the first request of each of 20 users (nothing of theirs cached
+    yet), then the same users again, as the wrk run's users come back many times a second.
+    """
+
+    def one(n: int) -> float:
         headers = {"Authorization": f"Token {tokens[n % len(tokens)]}"} if tokens else {}
         started = time.perf_counter()
         with urllib.request.urlopen(urllib.request.Request(base + path, headers=headers), timeout=10) as response:
             response.read()
-        timings.append((time.perf_counter() - started) * 1000)
-    return sorted(timings)[len(timings) // 2]
+        return (time.perf_counter() - started) * 1000
+
+    users = tokens[-PROFILE_USERS:]  # not the profiled users: cold means cold
+    tokens = users
+    cold = sorted(one(n) for n in range(len(users) if users else requests))
+    warm = sorted(one(n) for n in range(requests))
+    return cold[len(cold) // 2], warm[len(warm) // 2]
 
 
-def profile_endpoint(path: str, tokens: list[str], *, requests: int) -> profile_breakdown.Breakdown:
+def forget_cached_answers() -> None:
+    """Empty the token and per-user answer caches, so that a measurement starts cold."""
+    from django.core.cache import cache
+
+    for pattern in ("api-token:*", "user-views:*"):
+        cache.delete_pattern(pattern)
+
+
+def profile_endpoint(path: str, tokens: list[str], *, requests: int, cold: bool = False) -> profile_breakdown.Breakdown:
     """The endpoint's requests through Django's WSGI handler in this process, under pyinstrument."""
     from wsgiref.util import setup_testing_defaults
 
@@ -330,10 +347,19 @@ def profile_endpoint(path: str, tokens: list[str], *, requests: int) -> profile_
 
     # A few users, each warmed up once: the steady state of the wrk run, where each of the
     # 400 tokens comes back many times a second (a cold cache is what the first request pays).
-    tokens = tokens[:PROFILE_USERS]
+    forget_cached_answers()
+    warm_tokens = tokens[:PROFILE_USERS]
+    every = tokens
+    tokens = warm_tokens
     for n in range(2 * max(len(tokens), 10)):
         call(n)
-    return profile_breakdown.profile(call, requests=requests)
+    if cold and every:
+        # Each request from a user not seen before: nothing of theirs is cached.
+        tokens = every[PROFILE_USERS:-PROFILE_USERS][:requests]
+        requests = len(tokens)
+    breakdown = profile_breakdown.profile(call, requests=requests)
+    forget_cached_answers()
+    return breakdown
 
 
 def run_wrk(url: str, tokens: list[str], *, duration: int, connections: int) -> dict[str, float]:
@@ -390,6 +416,10 @@ def main() -> None:
         for name, path, authenticated in endpoints[1:3]:
             say(f"profiling {path}: {args.profile_requests} requests in-process")
             profiles.append((name, profile_endpoint(path, tokens if authenticated else [], requests=args.profile_requests)))
+            say(f"profiling {path} cold: each request from a user not seen before")
+            profiles.append(
+                (f"{name}, cold", profile_endpoint(path, tokens if authenticated else [], requests=args.profile_requests, cold=True))
+            )
         if args.profile_only:
             print()
             for name, breakdown in profiles:
@@ -402,13 +432,15 @@ def main() -> None:
     results = {}
     try:
         for name, path, authenticated in endpoints:
+            forget_cached_answers()
             check_answers(base, path, tokens[0] if authenticated else None)
-            alone = service_time(base, path, tokens if authenticated else [])
+            cold, alone = service_time(base, path, tokens if authenticated else [])
             say(f"warming up {path}")
             run_wrk(base + path, tokens if authenticated else [], duration=2, connections=args.connections)
             say(f"measuring {path} for {args.duration} s with {args.connections} connections")
             results[name] = run_wrk(base + path, tokens if authenticated else [], duration=args.duration, connections=args.connections)
             results[name]["alone"] = alone
+            results[name]["cold"] = cold
     finally:
         server.terminate()
         server.wait(timeout=15)
@@ -420,13 +452,14 @@ def main() -> None:
     workers = "2 sync workers" if args.threads == 1 else f"2 gthread workers x {args.threads} threads"
     print(f"gunicorn {workers}, PostgreSQL + Redis, {setup}")
     header = f"{'endpoint':36} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7} {'non-2xx':>8} {'of bare':>8}"
-    print(header + f" {'alone ms':>9}")
+    print(header + f" {'alone ms':>9} {'cold ms':>8}")
     for name, r in results.items():
         print(
             f"{name:36} {r['rps']:9.0f} {r['p50']:8.1f} {r['p95']:8.1f} {r['p99']:8.1f} "
-            f"{r['errors']:7.0f} {r['non2xx']:8.0f} {r['rps'] / bare:8.0%} {r['alone']:9.1f}"
+            f"{r['errors']:7.0f} {r['non2xx']:8.0f} {r['rps'] / bare:8.0%} {r['alone']:9.1f} {r['cold']:8.1f}"
         )
-    print("(alone ms: median of 40 requests sent one at a time, before the wrk run: the cost without queueing)")
+    print("(alone ms: median of 40 requests sent one at a time by 20 users, before the wrk run: the cost without queueing;")
+    print(" cold ms: the same users' first requests, before anything of theirs is cached)")
     for name, breakdown in profiles:
         print()
         print("\n".join(profile_breakdown.format_breakdown(name, breakdown)))
