@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -17,19 +18,28 @@ from core.usercache import user_views_forget
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
+from monitoring import metrics
 from searches import matching, scoring
 from searches.models import Match, Search
 
 logger = logging.getLogger(__name__)
 
 COMPARABLES_WINDOW = timedelta(days=30)
+# Searches claimed per transaction: short locks, bounded memory per batch. Not a ceiling:
+# dispatch_due claims batch after batch until nothing is due or its time budget is spent.
 CLAIM_BATCH = 5000
+# A tick's claiming stops after this long and hands the rest to a follow-up dispatch task,
+# so that the next tick never finds its predecessor still running (the schedule fires
+# every 60 s) and the work is shared by whichever cluster picks the follow-up up.
+DISPATCH_BUDGET_SECONDS = 40.0
 
 
 @dataclass
 class DispatchResult:
     claimed: int
     groups: dict[ScoutQuery, list[int]]
+    batches: int = 0
+    handed_over: bool = False
 
 
 def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> ScoutQuery:
@@ -77,21 +87,58 @@ def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
     return dict(groups)
 
 
-def dispatch_due(*, now: datetime | None = None) -> DispatchResult:
-    """Claim due searches and queue one ``scout`` task per distinct ScoutQuery."""
+def dispatch_due(*, now: datetime | None = None, budget_seconds: float | None = None, batch: int | None = None) -> DispatchResult:
+    """Claim every due search, batch after batch, and queue one ``scout`` per distinct ScoutQuery.
+
+    Each batch is claimed in its own short transaction (``searches_claim_due``: skip-locked,
+    so any number of dispatchers may run at once and none claims a search another holds).
+    The groups of all batches are merged before queueing, so a query shared by searches of
+    two batches is still fetched once. When the time budget runs out with searches still
+    due, what was claimed is queued and a follow-up ``dispatch_due`` task takes the rest.
+    """
     from django_q.tasks import async_task
 
     now = now or timezone.now()
-    claimed = searches_claim_due(now=now)
-    groups = group_by_scout_query([search.pk for search in claimed])
+    budget = DISPATCH_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    size = batch or CLAIM_BATCH
+    started = time.monotonic()
+    groups: dict[ScoutQuery, list[int]] = defaultdict(list)
+    claimed = batches = 0
+    handed_over = False
+    while True:
+        due = searches_claim_due(now=now, limit=size)
+        batches += 1
+        claimed += len(due)
+        for query, ids in group_by_scout_query([search.pk for search in due]).items():
+            groups[query].extend(ids)
+        if len(due) < size:
+            break
+        if time.monotonic() - started >= budget:
+            handed_over = True
+            break
+    ready = dict(groups)
 
     def queue() -> None:
-        for query, ids in groups.items():
+        for query, ids in ready.items():
             async_task("searches.tasks.scout", query.to_dict(), ids, task_name=f"scout:{query.key()}", group="scout")
+        if handed_over:
+            async_task("searches.tasks.dispatch_due", task_name="dispatch-due:follow-up", group="dispatch")
 
     transaction.on_commit(queue)
-    logger.info("dispatch_finished", extra={"claimed": len(claimed), "scouts_queued": len(groups)})
-    return DispatchResult(claimed=len(claimed), groups=groups)
+    elapsed = time.monotonic() - started
+    metrics.dispatch_duration_seconds.observe(elapsed)
+    metrics.dispatch_claimed_total.inc(claimed)
+    logger.info(
+        "dispatch_finished",
+        extra={
+            "claimed": claimed,
+            "scouts_queued": len(ready),
+            "batches": batches,
+            "handed_over": handed_over,
+            "duration_ms": round(elapsed * 1000),
+        },
+    )
+    return DispatchResult(claimed=claimed, groups=ready, batches=batches, handed_over=handed_over)
 
 
 @dataclass
