@@ -5,8 +5,12 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from accounts.forms import LimitedAdminAuthenticationForm
 from accounts.gdpr import user_data_export
 from accounts.models import ActivityLog, ErasureRecord, NotificationPreferences, User
+
+# The admin's login checks the failed-login limits first (the backend enforces them anyway).
+admin.site.login_form = LimitedAdminAuthenticationForm
 
 
 class NotificationPreferencesInline(admin.StackedInline):

@@ -112,6 +112,16 @@ def user_delete_request(*, user: User, now: datetime | None = None) -> User:
     return user
 
 
+def user_delete_confirmed(*, user: User, password: str, now: datetime | None = None) -> User:
+    """The owner asked to delete the account and typed its password: check it, then delete.
+
+    The API's DELETE /api/v1/auth/me and the web app's account page both come here.
+    """
+    if not user.check_password(password):
+        raise DomainError("Wrong password.", field="password", code="wrong_password")
+    return user_delete_request(user=user, now=now)
+
+
 def user_delete_cancel(*, user: User, now: datetime | None = None) -> bool:
     """The owner signed in again within the grace period: restore the account.
 

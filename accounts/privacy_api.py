@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.gdpr import erase_due_at, user_data_export, user_delete_request
+from accounts.gdpr import erase_due_at, user_data_export, user_delete_confirmed
 
 
 class AccountDeleteInput(serializers.Serializer):
@@ -53,9 +53,7 @@ class AccountDeleteMixin:
     def delete(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = AccountDeleteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        if not request.user.check_password(data.validated_data["password"]):
-            raise serializers.ValidationError({"password": ["Wrong password."]})
-        user = user_delete_request(user=request.user)
+        user = user_delete_confirmed(user=request.user, password=data.validated_data["password"])
         body = {
             "deleted_at": user.deleted_at,
             "erase_after": erase_due_at(user),

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
 import zoneinfo
-from dataclasses import dataclass
 from datetime import time as dtime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from knox.models import AuthToken
 
 from accounts.models import ActivityLog, NotificationPreferences, User
-from core.cache import CACHE_ERRORS
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
 PREFERENCE_FIELDS = ("email_enabled", "frequency", "quiet_hours_start", "quiet_hours_end", "hourly_cap")
+HOURLY_CAP_MIN, HOURLY_CAP_MAX = 1, 1000
 
 
 def _validate_timezone(name: str) -> None:
@@ -84,6 +79,8 @@ def user_update_profile(
             raise DomainError("Quiet hours need both a start and an end.", field="notifications.quiet_hours_start")
         if isinstance(start, dtime) and start == end:
             raise DomainError("Quiet hours must not start and end at the same time.", field="notifications.quiet_hours_end")
+        if not HOURLY_CAP_MIN <= current.hourly_cap <= HOURLY_CAP_MAX:
+            raise DomainError(f"The hourly cap must be between {HOURLY_CAP_MIN} and {HOURLY_CAP_MAX}.", field="notifications.hourly_cap")
         current.full_clean()
         current.save()
     ActivityLog.objects.create(user=user, action="profile_updated", object_type="user", object_id=str(user.pk))
@@ -106,70 +103,4 @@ def user_change_password(*, user: User, current_password: str, new_password: str
     logger.info("password_changed", extra={"user_id": user.pk, "tokens_revoked": revoked})
 
 
-# --- Failed-login limits --------------------------------------------------------------
-# Fixed windows in the shared cache (Redis in production, the database cache on the
-# embedded default), so every web process counts the same failures. Keys hold a hash of
-# the e-mail address, never the address itself.
-
-
-@dataclass(frozen=True)
-class LoginLock:
-    retry_after: int
-
-
-def _account_key(email: str) -> str:
-    return "login-fail:account:" + hashlib.sha256(email.strip().lower().encode()).hexdigest()[:32]
-
-
-def _address_key(address: str) -> str:
-    return "login-fail:address:" + hashlib.sha256(address.encode()).hexdigest()[:32]
-
-
-def _limits(email: str, address: str) -> list[tuple[str, int]]:
-    return [(_account_key(email), settings.LOGIN_FAILURES_PER_ACCOUNT), (_address_key(address), settings.LOGIN_FAILURES_PER_ADDRESS)]
-
-
-def login_lock_check(*, email: str, address: str) -> LoginLock | None:
-    """A lock when the account or the address has used up its failed attempts in this window.
-
-    With the cache down there is no count to check: logins go on (a warning is logged),
-    as the API's throttles do, instead of locking everyone out.
-    """
-    try:
-        return _lock_from_cache(email, address)
-    except CACHE_ERRORS:
-        logger.warning("login_limits_cache_unavailable")
-        return None
-
-
-def _lock_from_cache(email: str, address: str) -> LoginLock | None:
-    for key, limit in _limits(email, address):
-        if (cache.get(key) or 0) >= limit:
-            started = cache.get(key + ":start") or time.time()
-            remaining = int(started + settings.LOGIN_FAILURE_WINDOW_SECONDS - time.time()) + 1
-            return LoginLock(retry_after=max(1, remaining))
-    return None
-
-
-def login_failure_record(*, email: str, address: str) -> None:
-    window = settings.LOGIN_FAILURE_WINDOW_SECONDS
-    logger.info("login_failed")
-    try:
-        for key, _ in _limits(email, address):
-            if cache.add(key, 0, timeout=window):
-                cache.set(key + ":start", time.time(), timeout=window)
-            try:
-                cache.incr(key)
-            except ValueError:  # expired between add and incr
-                cache.set(key, 1, timeout=window)
-    except CACHE_ERRORS:
-        logger.warning("login_limits_cache_unavailable")
-
-
-def login_success_record(*, user: User, email: str) -> None:
-    """A good password clears the account's failures (not the address's)."""
-    try:
-        cache.delete_many([_account_key(email), _account_key(email) + ":start"])
-    except CACHE_ERRORS:
-        logger.warning("login_limits_cache_unavailable")
-    ActivityLog.objects.create(user=user, action="logged_in", object_type="user", object_id=str(user.pk))
+# Failed-login limits and the one sign-in service live in accounts/login.py.

@@ -12,7 +12,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from alerts.models import Alert, Notification, NotificationChannel
-from alerts.tokens import search_manage_url, unsubscribe_url
+from alerts.tokens import listing_page_url, search_manage_url, unsubscribe_url
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class MessageItem:
     deal_score: Decimal | None
     score_explanation: str
     searches: list[SearchRef]
+    page_url: str = ""  # the listing's page in the web app: price history and why it is a deal
 
     @property
     def search_names(self) -> str:
@@ -144,6 +145,7 @@ def _items(alerts: list[Alert]) -> list[MessageItem]:
                 deal_score=best.deal_score,
                 score_explanation=best.score_explanation,
                 searches=list(searches.values()),
+                page_url=listing_page_url(listing_id=listing.pk),
             )
         )
     return items

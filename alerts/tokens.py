@@ -26,4 +26,10 @@ def unsubscribe_url(*, user_id: int, search_ids: list[int]) -> str:
 
 
 def search_manage_url(*, search_id: int) -> str:
-    return f"{settings.SITE_URL}/api/v1/searches/{search_id}/"
+    """The search's page in the web app (web.urls: /searches/<id>/)."""
+    return f"{settings.SITE_URL}/searches/{search_id}/"
+
+
+def listing_page_url(*, listing_id: int) -> str:
+    """The listing's page in the web app (web.urls: /listings/<id>/): its chart and why it is a deal."""
+    return f"{settings.SITE_URL}/listings/{listing_id}/"

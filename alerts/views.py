@@ -12,7 +12,6 @@ from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -145,10 +144,7 @@ class ChannelDetailView(APIView):
         tags=["alerts"],
     )
     def delete(self, request: Request, channel_id: int) -> Response:
-        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
-        if channel.kind == NotificationChannel.Kind.EMAIL:
-            raise ValidationError({"kind": ["the account's e-mail channel cannot be deleted; turn it off instead"]})
-        channel.delete()
+        services.channel_delete(channel=selectors.channel_get_for_user(user=request.user, channel_id=channel_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

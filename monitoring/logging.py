@@ -51,7 +51,9 @@ IPV6_RE = re.compile(
     r"|(?<![\w:])(?:[0-9A-Fa-f]{1,4}:){0,6}:(?::|(?:[0-9A-Fa-f]{1,4}:){0,6}[0-9A-Fa-f]{1,4})(?![\w:])"
 )
 BEARER_RE = re.compile(r"(?i)\b(bearer|token|basic)\s+[A-Za-z0-9._~+/=-]{8,}")
-QUERY_SECRET_RE = re.compile(r"(?i)([?&](?:token|key|api_key|password|secret|signature|sig)=)[^&\s]+")
+QUERY_SECRET_RE = re.compile(r"(?i)([?&](?:token|key|api_key|apikey|access_token|password|secret|signature|sig)=)[^&\s'\"]+")
+# Credentials in a URL's user-info part: scheme://user:password@host (webhooks, Apprise, DSNs).
+URL_USERINFO_RE = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,15}://)[^/\s@'\"]+@")
 
 # Fields every line carries, in this order at the front of the JSON object.
 LEADING_FIELDS = ("timestamp", "level", "service", "version", "environment", "name", "message")
@@ -70,6 +72,8 @@ def redact_text(text: str) -> str:
     # Each pattern needs a character that most log strings lack: test for it first, so the
     # common line pays a few substring checks instead of five regular expressions.
     if "@" in text:
+        if "://" in text:
+            text = URL_USERINFO_RE.sub(lambda m: f"{m.group(1)}{REDACTED}@", text)
         text = EMAIL_RE.sub("[email]", text)
     if " " in text:
         text = BEARER_RE.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from monitoring.logging import redact_value
+from monitoring.logging import REDACTED, redact_value
 
 # Added to sentry_sdk's DEFAULT_DENYLIST (which already has password, secret, token,
 # authorization, cookie, csrf and session keys).
@@ -60,13 +60,39 @@ def _only_user_id(event: dict[str, Any]) -> None:
         event["user"] = {"id": user["id"]} if user.get("id") is not None else {}
 
 
+def _drop_frame_locals(event: dict[str, Any]) -> None:
+    """No frame's local variables leave, whatever ``include_local_variables`` says.
+
+    A frame's locals are reprs of whatever the code held: a serializer shows the submitted
+    data (passwords, webhook secrets), a local ``url`` holds an Apprise URL with its
+    tokens. No deny list of key names can see into those strings, so they go entirely;
+    the stack trace (files, lines, code) stays, which is what a fix needs.
+    """
+    for section in ("exception", "threads"):
+        container = event.get(section)
+        values = container.get("values") if isinstance(container, dict) else None
+        for value in values or []:
+            stacktrace = value.get("stacktrace") if isinstance(value, dict) else None
+            for frame in (stacktrace or {}).get("frames") or []:
+                if isinstance(frame, dict):
+                    frame.pop("vars", None)
+
+
 def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
-    """Last pass after the scrubber: user id only, and no e-mail, IP or token in any string."""
+    """Last pass after the scrubber: no frame locals, user id only, and no e-mail, IP, token or URL credentials in any string."""
+    _drop_frame_locals(event)
     _only_user_id(event)
     request = event.get("request")
     if isinstance(request, dict):
         request.pop("cookies", None)
         request.pop("env", None)
+        # The body's field names help; its values are what people typed (passwords,
+        # Apprise URLs whose tokens sit in the path), so none of them leave.
+        data = request.get("data")
+        if isinstance(data, dict):
+            request["data"] = {key: REDACTED for key in data}
+        elif data:
+            request["data"] = REDACTED
     scrubbed = redact_value({k: v for k, v in event.items() if k not in ("user", "timestamp", "start_timestamp")}, max_depth=30)
     event.update(scrubbed)
     return event
@@ -84,6 +110,9 @@ def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate:
         environment=environment,
         release=release,
         send_default_pii=False,
+        # Frame locals hold serializer reprs and URLs with credentials (before_send drops
+        # any that get through): https://docs.sentry.io/platforms/python/configuration/options/#include-local-variables
+        include_local_variables=False,
         traces_sampler=traces_sampler_for(traces_sample_rate),
         integrations=[
             DjangoIntegration(),

@@ -8,7 +8,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -16,15 +18,18 @@ from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
 from core.usercache import user_views_forget
 from listings.agents import ScoutQuery, get_agent
-from listings.models import Listing
+from listings.models import Listing, Marketplace
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
 from monitoring import metrics
-from searches import matching, scoring
+from searches import matching, scoring, selectors
+from searches.aliases import alias_table
 from searches.models import Match, Search
+from searches.query import AliasTable
+from searches.query import parse as parse_query
 
 logger = logging.getLogger(__name__)
 
-COMPARABLES_WINDOW = timedelta(days=30)
+COMPARABLES_WINDOW = selectors.MARKET_WINDOW
 # Searches claimed per transaction: short locks, bounded memory per batch. Not a ceiling:
 # dispatch_due claims batch after batch until nothing is due or its time budget is spent.
 CLAIM_BATCH = 5000
@@ -155,9 +160,12 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
     if not outcome.ok or not outcome.upsert.listings:
         return result
     searches = list(Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner"))
+    # Each title is normalized and classified once for the whole group, not once per search.
+    prepared = {listing.pk: matching.prepare(listing.title) for listing in outcome.upsert.listings}
+    aliases = alias_table()
     with transaction.atomic():
         for search in searches:
-            matches, events = search_apply_scout(search=search, upsert=outcome.upsert)
+            matches, events = search_apply_scout(search=search, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
             result.new_matches.extend(matches)
             result.events.extend(events)
         alerts_notify(events=result.events)
@@ -168,13 +176,29 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
     return result
 
 
-def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Match], list[AlertEvent]]:
-    """Match a scout's listings against one search; return new matches and alert events."""
-    rules = matching.rules_for(search)
+def search_apply_scout(
+    *,
+    search: Search,
+    upsert: UpsertResult,
+    prepared: dict[int, matching.PreparedTitle] | None = None,
+    aliases: AliasTable | None = None,
+) -> tuple[list[Match], list[AlertEvent]]:
+    """Match a scout's listings against one search; return new matches and alert events.
+
+    ``prepared`` holds the group's titles already normalized (scout_group_run makes it once).
+    """
+    rules = matching.rules_for(search, aliases=aliases)
+    prepared = prepared or {}
     candidates = [
         listing
         for listing in upsert.listings
-        if matching.listing_matches(rules, title=listing.title, price=listing.price, currency=listing.currency, condition=listing.condition)
+        if matching.listing_matches(
+            rules,
+            title=prepared.get(listing.pk) or matching.prepare(listing.title),
+            price=listing.price,
+            currency=listing.currency,
+            condition=listing.condition,
+        )
     ]
     if not candidates:
         return [], []
@@ -231,18 +255,89 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
 
 
 def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
-    since = timezone.now() - COMPARABLES_WINDOW
-    known = Listing.objects.filter(
-        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False
-    ).values_list("id", "price")
-    prices = dict(known)
+    prices = selectors.search_comparable_prices(search=search)
     for listing in extra:
         if listing.currency == search.currency and listing.price is not None:
             prices[listing.pk] = listing.price
     return list(prices.values())
 
 
-# --- Actions on one search (the API and the admin call these) --------------------------
+# --- Actions on one search (the API, the web pages and the admin call these) -----------
+
+# What a person may set on a search (the API's serializer and the web form both pass these).
+SEARCH_FIELDS = (
+    "name",
+    "query",
+    "excluded_terms",
+    "min_price",
+    "max_price",
+    "currency",
+    "condition",
+    "include_accessories",
+    "location",
+    "radius_km",
+    "interval_minutes",
+    "is_active",
+    "alert_on_new",
+    "alert_on_price_drop",
+    "price_drop_percent",
+    "min_deal_score",
+)
+
+
+def _search_check(search: Search, marketplaces: list[Marketplace] | None) -> None:
+    # A query that does not parse is a 400 naming the problem (QuerySyntaxError is a DomainError).
+    parse_query(search.query, strict=True)
+    if search.min_price is not None and search.max_price is not None and search.min_price > search.max_price:
+        raise DomainError("must not exceed max_price", field="min_price")
+    if marketplaces is not None:
+        if not marketplaces:
+            raise DomainError("Choose at least one marketplace.", field="marketplaces")
+        disabled = [market.slug for market in marketplaces if not market.enabled]
+        if disabled:
+            raise DomainError(f"Marketplace {disabled[0]!r} is not enabled.", field="marketplaces")
+    try:
+        search.full_clean(exclude=["owner"])
+    except ValidationError as exc:
+        field, messages = next(iter(exc.message_dict.items()))
+        raise DomainError(" ".join(messages), field=None if field == NON_FIELD_ERRORS else field) from None
+
+
+@transaction.atomic
+def search_create(*, owner: Any, marketplaces: list[Marketplace], **fields: Any) -> Search:
+    """Save a new search for its owner, due at once."""
+    unknown = set(fields) - set(SEARCH_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown field {sorted(unknown)[0]!r}.")
+    search = Search(owner=owner, **fields)
+    _search_check(search, list(marketplaces))
+    search.save()
+    search.marketplaces.set(marketplaces)
+    logger.info("search_created", extra={"search_id": search.pk, "user_id": owner.pk})
+    return search
+
+
+@transaction.atomic
+def search_update(*, search: Search, marketplaces: list[Marketplace] | None = None, **fields: Any) -> Search:
+    """Change what is given; the rules are those of search_create."""
+    unknown = set(fields) - set(SEARCH_FIELDS)
+    if unknown:
+        raise DomainError(f"Unknown field {sorted(unknown)[0]!r}.")
+    for name, value in fields.items():
+        setattr(search, name, value)
+    _search_check(search, None if marketplaces is None else list(marketplaces))
+    search.save()
+    if marketplaces is not None:
+        search.marketplaces.set(marketplaces)
+    logger.info("search_updated", extra={"search_id": search.pk})
+    return search
+
+
+def search_delete(*, search: Search) -> None:
+    """Delete a search with its matches and alerts (the listings stay: others may match them)."""
+    search_id = search.pk
+    search.delete()
+    logger.info("search_deleted", extra={"search_id": search_id})
 
 
 def search_run_now(*, search: Search) -> list[ScoutQuery]:

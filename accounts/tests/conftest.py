@@ -23,9 +23,3 @@ class Clock:
 def clock() -> Iterator[Clock]:
     with time_machine.travel(T0, tick=False) as traveller:
         yield Clock(traveller)
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hasher(settings) -> None:  # noqa: ANN001
-    # PBKDF2 costs ~0.2 s per user; these tests check privacy, not hashing strength.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

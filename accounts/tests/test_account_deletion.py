@@ -12,9 +12,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import ActivityLog, User
 from accounts.tests.conftest import T0
-from accounts.tests.factories import PASSWORD, AlertFactory, SearchFactory, UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
 from alerts.models import Alert
+from alerts.tests.factories import AlertFactory
 from searches.models import Search
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

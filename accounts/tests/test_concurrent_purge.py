@@ -10,8 +10,10 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts import retention
-from accounts.tests.factories import ActivityLogFactory, MarketplaceFactory, MatchFactory, UserFactory
+from accounts.tests.factories import ActivityLogFactory, UserFactory
 from listings.models import Listing, PriceObservation
+from listings.tests.factories import MarketplaceFactory
+from searches.tests.factories import MatchFactory
 
 LISTINGS = 300
 

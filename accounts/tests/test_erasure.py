@@ -20,17 +20,11 @@ from knox.models import AuthToken
 from accounts import personal_data
 from accounts.gdpr import email_hmac
 from accounts.models import ErasureRecord, User
-from accounts.tests.factories import (
-    ActivityLogFactory,
-    AlertFactory,
-    MatchFactory,
-    PreferencesFactory,
-    ScrapeRunFactory,
-    SearchFactory,
-    UserFactory,
-    listing_with_history,
-)
+from accounts.tests.factories import ActivityLogFactory, PreferencesFactory, UserFactory
+from alerts.tests.factories import AlertFactory
+from listings.tests.factories import ScrapeRunFactory, listing_with_history
 from searches.models import Search
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 

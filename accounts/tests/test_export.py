@@ -12,16 +12,11 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.personal_data import MASK, export_row
-from accounts.tests.factories import (
-    ActivityLogFactory,
-    AlertFactory,
-    MatchFactory,
-    PreferencesFactory,
-    SearchFactory,
-    UserFactory,
-    listing_with_history,
-)
+from accounts.tests.factories import ActivityLogFactory, PreferencesFactory, UserFactory
 from accounts.tests.personal_models import personal_data_models
+from alerts.tests.factories import AlertFactory
+from listings.tests.factories import listing_with_history
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -14,19 +14,14 @@ from accounts import retention, tasks
 from accounts.models import ActivityLog, ErasureRecord, User
 from accounts.privacy import TASK_RESULT_RETENTION_DAYS
 from accounts.tests.conftest import T0
-from accounts.tests.factories import (
-    ActivityLogFactory,
-    AlertFactory,
-    MatchFactory,
-    ScrapeRunFactory,
-    SearchFactory,
-    UserFactory,
-    listing_with_history,
-)
+from accounts.tests.factories import ActivityLogFactory, UserFactory
+from alerts.tests.factories import AlertFactory
 from dealscout.schedules import SCHEDULES
 from listings.models import Listing, PriceObservation, ScrapeRun
 from listings.privacy import SCRAPE_RUN_RETENTION_DAYS
+from listings.tests.factories import ScrapeRunFactory, listing_with_history
 from searches.models import Match, Search
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -214,11 +209,10 @@ def test_a_delete_signal_on_a_purged_model_is_honoured(clock) -> None:
 def test_notification_boundaries_take_their_deliveries(clock) -> None:
     from alerts.models import Delivery, Notification, NotificationChannel
     from alerts.privacy import NOTIFICATION_RETENTION_DAYS
+    from alerts.tests.factories import DeliveryFactory
 
-    user = UserFactory()
-    notification = Notification.objects.create(user=user, kind=Notification.Kind.INSTANT)
-    channel = NotificationChannel.objects.create(user=user, kind=NotificationChannel.Kind.EMAIL)
-    Delivery.objects.create(notification=notification, channel=channel)
+    delivery = DeliveryFactory()
+    notification, channel = delivery.notification, delivery.channel
     period = timedelta(days=NOTIFICATION_RETENTION_DAYS)
     clock.move_to(T0 + period - DAY)
     retention.purge_expired()

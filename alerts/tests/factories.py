@@ -1,60 +1,50 @@
+"""Factories for the alerts app's own models: alerts, channels, notifications and deliveries."""
+
 from __future__ import annotations
 
-from decimal import Decimal
-
 import factory
-from django.utils import timezone
 
-from accounts.models import NotificationPreferences, User
-from listings.models import Listing, Marketplace
-from searches.models import Search
+from accounts.tests.factories import UserFactory
+from alerts.models import Alert, Delivery, Notification, NotificationChannel
+from listings.tests.factories import ListingFactory
+from searches.tests.factories import SearchFactory
 
 
-class UserFactory(factory.django.DjangoModelFactory):
+class AlertFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = User
+        model = Alert
 
-    email = factory.Sequence(lambda n: f"user{n}@example.test")
-    timezone = "UTC"
+    search = factory.SubFactory(SearchFactory)
+    user = factory.LazyAttribute(lambda o: o.search.owner)
+    listing = factory.SubFactory(ListingFactory)
+    kind = Alert.Kind.NEW
+    event_key = factory.Sequence(lambda n: f"new-{n}")
+    # An alert carries the price its listing had when it was found.
+    price = factory.SelfAttribute("listing.price")
+    currency = factory.SelfAttribute("listing.currency")
 
 
-class PreferencesFactory(factory.django.DjangoModelFactory):
+class ChannelFactory(factory.django.DjangoModelFactory):
+    """A channel row as it is stored (channel_create checks the URL; this does not)."""
+
     class Meta:
-        model = NotificationPreferences
+        model = NotificationChannel
 
     user = factory.SubFactory(UserFactory)
+    kind = NotificationChannel.Kind.EMAIL
 
 
-class MarketplaceFactory(factory.django.DjangoModelFactory):
+class NotificationFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Marketplace
-        django_get_or_create = ["slug"]
+        model = Notification
 
-    slug = "testmart"
-    name = "Test Mart"
-    agent = "jsonld"
-    base_url = "https://testmart.example"
+    user = factory.SubFactory(UserFactory)
+    kind = Notification.Kind.INSTANT
 
 
-class ListingFactory(factory.django.DjangoModelFactory):
+class DeliveryFactory(factory.django.DjangoModelFactory):
     class Meta:
-        model = Listing
+        model = Delivery
 
-    marketplace = factory.SubFactory(MarketplaceFactory)
-    external_id = factory.Sequence(lambda n: f"L-{n}")
-    url = factory.LazyAttribute(lambda o: f"https://testmart.example/item/{o.external_id}")
-    title = factory.Sequence(lambda n: f"Fujifilm X100V camera #{n}")
-    price = Decimal("899.00")
-    currency = "USD"
-    image_url = factory.LazyAttribute(lambda o: f"https://testmart.example/img/{o.external_id}.jpg")
-    location = "Brooklyn, NY"
-    first_seen_at = factory.LazyFunction(timezone.now)
-
-
-class SearchFactory(factory.django.DjangoModelFactory):
-    class Meta:
-        model = Search
-
-    owner = factory.SubFactory(UserFactory)
-    name = factory.Sequence(lambda n: f"Camera search {n}")
-    query = "fujifilm x100v"
+    notification = factory.SubFactory(NotificationFactory)
+    channel = factory.SubFactory(ChannelFactory, user=factory.SelfAttribute("..notification.user"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from alerts.models import Alert
-from dealscout.tests.factories import AlertFactory, SearchFactory
+from alerts.tests.factories import AlertFactory
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

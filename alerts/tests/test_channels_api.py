@@ -7,8 +7,8 @@ import logging
 import pytest
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
 from alerts.models import NotificationChannel
-from alerts.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +58,10 @@ def test_bad_channels_get_a_clear_400(alice, settings) -> None:  # noqa: ANN001
     assert private.status_code == 400 and "non-public" in str(private.data["errors"]["url"])
     nonsense = alice.post(URL, {"kind": "apprise", "url": "nonsense://what"}, format="json")
     assert nonsense.status_code == 400 and "apprise" in str(nonsense.data["errors"]["url"]).lower()
+    for url in (f"http://{'a' * 64}.example.com/hook", f"http://{'ü' * 64}.example.com/hook", "http://example.com:99999/hook"):
+        malformed = alice.post(URL, {"kind": "webhook", "url": url}, format="json")
+        assert malformed.status_code == 400, (url, malformed.content)
+        assert malformed.json()["errors"]["url"], malformed.json()
     unknown = alice.post(URL, {"kind": "pigeon"}, format="json")
     assert unknown.status_code == 400 and "kind" in unknown.data["errors"]
     assert not NotificationChannel.objects.exclude(kind="email").exists()
@@ -98,9 +102,11 @@ def test_admin_shows_only_the_masked_secret(admin_client, allow_loopback_webhook
 
 
 def test_admin_lists_alerts_deliveries_and_their_errors(admin_client, allow_loopback_webhooks, httpserver) -> None:  # noqa: ANN001
+    from accounts.tests.factories import PreferencesFactory
     from alerts.models import Delivery
     from alerts.services import alerts_process, channel_create
-    from alerts.tests.factories import ListingFactory, PreferencesFactory, SearchFactory
+    from listings.tests.factories import ListingFactory
+    from searches.tests.factories import SearchFactory
 
     from .conftest import notify
 

@@ -13,7 +13,8 @@ from django.utils import timezone
 from alerts import tasks
 from alerts.models import Alert, Delivery
 from alerts.services import SWEEP_GRACE, alerts_deliver_due
-from alerts.tests.factories import ListingFactory, SearchFactory
+from listings.tests.factories import ListingFactory
+from searches.tests.factories import SearchFactory
 
 from .conftest import notify
 

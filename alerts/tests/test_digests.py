@@ -8,10 +8,12 @@ import pytest
 import time_machine
 from django.core import mail
 
+from accounts.tests.factories import PreferencesFactory, UserFactory
 from alerts import timing
 from alerts.models import Alert, Notification
 from alerts.services import alerts_deliver_due, alerts_process
-from alerts.tests.factories import ListingFactory, PreferencesFactory, SearchFactory, UserFactory
+from listings.tests.factories import ListingFactory
+from searches.tests.factories import SearchFactory
 
 from .conftest import notify
 
@@ -50,7 +52,7 @@ def test_search_override_beats_the_account_frequency() -> None:
     normal = SearchFactory(owner=user)
     with time_machine.travel(at("2026-11-30 10:20:00"), tick=False):
         alerts_process(alert_ids=notify(urgent, ListingFactory(title="Urgent one")) + notify(normal, ListingFactory(title="Can wait")))
-        assert [message.subject for message in mail.outbox] == ["New match: Urgent one - 899.00 USD"]
+        assert [message.subject for message in mail.outbox] == ["New match: Urgent one - 400.00 USD"]
     with time_machine.travel(at("2026-11-30 23:00:00"), tick=False):
         alerts_deliver_due()
         assert len(mail.outbox) == 1

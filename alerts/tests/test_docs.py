@@ -34,7 +34,7 @@ def _message() -> Message:
         first_seen_at=datetime(2026, 11, 30, 10, 19, 41, tzinfo=UTC),
         deal_score=Decimal("18.50"),
         score_explanation="18.5% below",
-        searches=[SearchRef(id=7, name="X100V", manage_url="https://x/api/v1/searches/7/", unsubscribe_url="https://x/u/")],
+        searches=[SearchRef(id=7, name="X100V", manage_url="https://x/searches/7/", unsubscribe_url="https://x/u/")],
     )
     return Message(4711, "instant", 1, "a@example.test", "", datetime(2026, 11, 30, 10, 20, tzinfo=UTC), [item], "https://x/u/")
 

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pytest
 
+from accounts.tests.factories import UserFactory
 from alerts.models import Alert, Delivery, NotificationChannel
 from alerts.services import alerts_deliver_due, alerts_process
-from alerts.tests.factories import ListingFactory, SearchFactory, UserFactory
+from listings.tests.factories import ListingFactory, MarketplaceFactory
 from searches.models import Search
+from searches.tests.factories import SearchFactory
 
 from .conftest import notify
 
@@ -27,7 +29,12 @@ def test_new_listing_email_has_both_parts_headers_and_links(smtp_server, setting
     settings.SITE_URL = "https://scout.example"
     user = UserFactory(email="alice@example.test")
     search = SearchFactory(owner=user, name="X100V under 1000")
-    listing = ListingFactory(title="Fujifilm X100V silver", price=Decimal("849.00"))
+    listing = ListingFactory(
+        title="Fujifilm X100V silver",
+        price=Decimal("849.00"),
+        marketplace=MarketplaceFactory(slug="testmart", name="Test Mart"),
+        image_url="https://testmart.example/img/91.jpg",
+    )
 
     ids = notify(search, listing, deal_score=Decimal("18.50"), explanation="18.5% below the market value of 1042.00 USD")
     outcome = alerts_process(alert_ids=ids)
@@ -47,7 +54,8 @@ def test_new_listing_email_has_both_parts_headers_and_links(smtp_server, setting
         assert "18.50" in body and "18.5% below the market value" in body
         assert "Test Mart" in body
         assert listing.url in body
-        assert f"https://scout.example/api/v1/searches/{search.pk}/" in body
+        assert f"https://scout.example/searches/{search.pk}/" in body
+        assert f"https://scout.example/listings/{listing.pk}/" in body
         assert "X100V under 1000" in body
     assert f'<img src="{listing.image_url}"' in html
     assert Alert.objects.get(pk=ids[0]).status == Alert.Status.SENT

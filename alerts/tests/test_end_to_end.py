@@ -6,18 +6,16 @@ import json
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.utils import timezone
 from werkzeug import Request, Response
 
-from accounts.models import NotificationPreferences
+from accounts.tests.factories import PreferencesFactory, UserFactory
 from alerts.models import Alert
 from alerts.services import SWEEP_GRACE, alerts_deliver_due
-from alerts.tests.factories import SearchFactory, UserFactory
-from listings.models import Marketplace
 from listings.sandbox import catalogue
 from searches.models import Match
 from searches.services import scout_group_run, scout_query_for
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +46,7 @@ def mails_about(smtp_server, sku: str) -> list:  # noqa: ANN001
 def test_sandbox_listing_reaches_smtp_once_then_once_more_on_a_price_drop(sandbox_marketplace, sandbox_clock, smtp_server, scout) -> None:  # noqa: ANN001
     assert catalogue.item_at(24, 0) is None and "X100V" in catalogue.item_at(24, 20).title
     user = UserFactory()
-    NotificationPreferences.objects.create(user=user, hourly_cap=100)
+    PreferencesFactory(user=user, hourly_cap=100)
     search = SearchFactory(owner=user, query="fujifilm x100v")
     search.marketplaces.add(sandbox_marketplace)
     scout(search, sandbox_marketplace)  # the shelf as it opens: alerts for what is there already
@@ -76,7 +74,8 @@ def test_sandbox_listing_reaches_smtp_once_then_once_more_on_a_price_drop(sandbo
 
 
 @pytest.fixture
-def wobbly_shop(httpserver):  # noqa: ANN001, ANN201
+def wobbly_shop(site, make_marketplace):  # noqa: ANN001, ANN201
+    httpserver = site
     """A JSON-LD shop on loopback whose one listing's price the test sets before each scout."""
     state = {"price": "100.00"}
 
@@ -93,11 +92,7 @@ def wobbly_shop(httpserver):  # noqa: ANN001, ANN201
         return Response(body, content_type="text/html")
 
     httpserver.expect_request("/search").respond_with_handler(page)
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
-    cache.clear()  # no rate-limit slots or breaker state left by another test
-    marketplace = Marketplace.objects.create(
-        slug="wobbly", name="Wobbly", agent="jsonld", base_url=httpserver.url_for("/"), allow_private_network=True, requests_per_minute=6000
-    )
+    marketplace = make_marketplace("jsonld", slug="wobbly", name="Wobbly")
     return marketplace, state
 
 

@@ -17,7 +17,10 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from dealscout.tests.factories import PASSWORD, AlertFactory, MatchFactory, PriceObservationFactory, ScrapeRunFactory, SearchFactory
+from accounts.tests.factories import PASSWORD
+from alerts.tests.factories import AlertFactory
+from listings.tests.factories import PriceObservationFactory, ScrapeRunFactory
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 

@@ -34,7 +34,9 @@ def test_every_changelist_searches_filters_and_drills_down(staff_client, console
 
 @pytest.fixture
 def console_rows(alice, market):
-    from dealscout.tests.factories import AlertFactory, MatchFactory, PriceObservationFactory, ScrapeRunFactory, SearchFactory
+    from alerts.tests.factories import AlertFactory
+    from listings.tests.factories import PriceObservationFactory, ScrapeRunFactory
+    from searches.tests.factories import MatchFactory, SearchFactory
 
     search = SearchFactory(owner=alice, marketplaces=[market])
     match = MatchFactory(search=search)

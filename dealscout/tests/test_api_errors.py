@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from dealscout.tests.factories import SearchFactory
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -26,8 +26,10 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from dealscout.tests.factories import AlertFactory, ListingFactory, MatchFactory, PriceObservationFactory, SearchFactory
+from alerts.tests.factories import AlertFactory
 from dealscout.wsgi import application
+from listings.tests.factories import ListingFactory, PriceObservationFactory
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 

@@ -8,7 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from dealscout.tests.factories import AlertFactory, ListingFactory, MarketplaceFactory, MatchFactory, ScrapeRunFactory, SearchFactory
+from alerts.tests.factories import AlertFactory
+from listings.tests.factories import ListingFactory, MarketplaceFactory, ScrapeRunFactory
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 

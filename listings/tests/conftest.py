@@ -1,13 +1,12 @@
-"""Fixtures for the listings tests: captures, marketplaces served by pytest-httpserver."""
+"""Fixtures for the listings tests: captures, the polite client's sleeps and settings (marketplaces: root conftest)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
 from listings import http
 
@@ -37,12 +36,6 @@ def _fresh_clients() -> Iterator[None]:
 
 
 @pytest.fixture
-def clean_cache(db: None) -> None:
-    """An empty cache (breaker, robots.txt, rate slots, tokens); the database cache needs ``db``."""
-    cache.clear()
-
-
-@pytest.fixture
 def sleeps(monkeypatch: pytest.MonkeyPatch) -> SleepRecorder:
     recorder = SleepRecorder()
     monkeypatch.setattr(http, "sleep", recorder)
@@ -58,29 +51,3 @@ def fast_client_settings(settings: Any) -> Any:
     settings.SCOUT_BREAKER_THRESHOLD = 3
     settings.SCOUT_BREAKER_COOLDOWN = 60
     return settings
-
-
-@pytest.fixture
-def site(httpserver: Any) -> Any:
-    """The local HTTP server with an allow-all robots.txt already answering."""
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n", content_type="text/plain")
-    return httpserver
-
-
-@pytest.fixture
-def make_marketplace(clean_cache: None, site: Any) -> Callable[..., Any]:
-    from listings.models import Marketplace
-
-    def make(agent: str, *, slug: str | None = None, **fields: Any) -> Marketplace:
-        defaults = {
-            "slug": slug or f"{agent.replace('_', '-')}-test",
-            "name": f"{agent} test market",
-            "agent": agent,
-            "base_url": site.url_for("/").rstrip("/"),
-            "allow_private_network": True,
-            "requests_per_minute": 6000,
-        }
-        defaults.update(fields)
-        return Marketplace.objects.create(**defaults)
-
-    return make

@@ -7,8 +7,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from dealscout.tests.factories import ListingFactory, MarketplaceFactory, PriceObservationFactory, ScrapeRunFactory
 from listings.models import Marketplace
+from listings.tests.factories import ListingFactory, MarketplaceFactory, PriceObservationFactory, ScrapeRunFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from dealscout.tests.factories import ListingFactory, MarketplaceFactory
 from listings.models import Listing, PriceObservation
+from listings.tests.factories import ListingFactory, MarketplaceFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -130,3 +130,68 @@ def test_a_failing_task_is_reported(sentry):
     sentry_sdk.flush(5)
     messages = [e["exception"]["values"][-1]["value"] for e in sentry.events() if e.get("exception")]
     assert "the task broke" in messages
+
+
+# --- Frame locals: what a failing request holds in its stack ----------------------------
+# A crash deep in a service leaves the serializer (its repr shows the submitted data),
+# the URL and the secret in the frames' local variables; none of it may leave.
+
+FRAME_SECRETS = {
+    # a webhook secret, and a key in the URL's query string
+    "webhook": ("whsec-frame-local-secret-42", "https://127.0.0.1:9/hook?key=querykey-secret-555", "querykey-secret-555"),
+    # credentials in a webhook URL's user-info
+    "webhook-userinfo": ("whsec-frame-local-secret-43", "https://hookuser:hookpass-secret-77@127.0.0.1:9/h", "hookpass-secret-77"),
+    # an Apprise URL is all credentials
+    "apprise": ("", "tgram://123456789:telegram-bot-token-abcdef/987654", "telegram-bot-token-abcdef"),
+}
+
+
+def _crash_on_save(monkeypatch):  # noqa: ANN001, ANN202
+    from alerts.models import NotificationChannel
+
+    def broken_full_clean(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(NotificationChannel, "full_clean", broken_full_clean)
+
+
+def _assert_absent(sentry: Envelopes, *secrets: str) -> None:
+    sentry_sdk.flush(5)
+    assert any(e.get("exception") for e in sentry.events()), "Sentry received no event"
+    everything = b"\n".join(sentry.raw).decode("utf-8", "replace")
+    for secret in secrets:
+        assert secret not in everything, secret
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("case", list(FRAME_SECRETS))
+def test_a_channel_create_that_crashes_sends_no_secret_or_url_credentials(client, sentry, django_user_model, settings, monkeypatch, case):
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
+    user = django_user_model.objects.create_user(email="carol@example.com", password="irrelevant-pass-1")
+    client.force_login(user)
+    client.raise_request_exception = False
+    _crash_on_save(monkeypatch)
+    secret, url, credential = FRAME_SECRETS[case]
+    kind = case.split("-")[0]
+    body = {"kind": kind, "url": url, **({"secret": secret} if secret else {})}
+    response = client.post("/api/v1/alerts/channels/", data=body, content_type="application/json")
+    assert response.status_code == 500
+    _assert_absent(sentry, *(s for s in (secret, credential) if s))
+
+
+@pytest.mark.django_db
+def test_a_register_that_crashes_sends_no_password(client, sentry, monkeypatch):
+    from accounts.models import User
+
+    def broken_save(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(User, "save", broken_save)
+    client.raise_request_exception = False
+    response = client.post(
+        "/api/v1/auth/register",
+        data={"email": "dave@example.com", "password": "register-frame-pass-31337"},
+        content_type="application/json",
+    )
+    assert response.status_code == 500
+    _assert_absent(sentry, "register-frame-pass-31337", "dave@example.com")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from dealscout.tests.factories import MarketplaceFactory, MatchFactory, SearchFactory
+from listings.tests.factories import MarketplaceFactory
 from searches.models import Search
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 CHANGELIST = "/admin/searches/search/"

@@ -8,8 +8,9 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from dealscout.tests.factories import ListingFactory, MarketplaceFactory, MatchFactory, PriceObservationFactory, SearchFactory
+from listings.tests.factories import ListingFactory, MarketplaceFactory, PriceObservationFactory
 from searches.models import Match
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from dealscout.api import Pagination
-from dealscout.tests.factories import ListingFactory, MarketplaceFactory, MatchFactory, SearchFactory
+from listings.tests.factories import ListingFactory, MarketplaceFactory
 from searches.models import Search
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from rest_framework.test import APIClient
 
-from dealscout.tests.factories import PASSWORD, ListingFactory, MarketplaceFactory, SearchFactory, UserFactory
+from accounts.tests.factories import PASSWORD, UserFactory
+from listings.tests.factories import ListingFactory, MarketplaceFactory
 from searches.models import Match, Search
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from decimal import Decimal
 import pytest
 from django.db import IntegrityError, transaction
 
-from dealscout.tests.factories import ListingFactory, SearchFactory
+from listings.tests.factories import ListingFactory
 from searches.models import Match, Search
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,8 @@ from django.db import connection
 from django.utils import timezone
 from django_q.brokers import get_broker
 
-from dealscout.tests.factories import MarketplaceFactory, UserFactory
+from accounts.tests.factories import UserFactory
+from listings.tests.factories import MarketplaceFactory
 from searches.models import Search
 from searches.services import dispatch_due, searches_claim_due
 

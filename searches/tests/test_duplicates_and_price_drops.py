@@ -8,14 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 
-from accounts.models import User
+from accounts.tests.factories import UserFactory
 from alerts.models import Alert
-from listings import http
 from listings.models import Listing, Marketplace
 from searches.models import Match, Search
 from searches.services import scout_group_run, scout_query_for
+from searches.tests.factories import SearchFactory
 
 
 def feed(*items: tuple[str, str, str]) -> str:
@@ -24,34 +23,14 @@ def feed(*items: tuple[str, str, str]) -> str:
 
 
 @pytest.fixture
-def world(db: None, httpserver: Any) -> Any:
-    cache.clear()
-    http.clients_reset()
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n")
-    base = httpserver.url_for("/").rstrip("/")
-    one = Marketplace.objects.create(
-        slug="feed-one",
-        name="One",
-        agent="rss",
-        base_url=base,
-        allow_private_network=True,
-        requests_per_minute=6000,
-        config={"feed_path": "/one.xml"},
+def world(site: Any, make_marketplace: Any) -> Any:
+    one = make_marketplace("rss", slug="feed-one", name="One", config={"feed_path": "/one.xml"})
+    two = make_marketplace("rss", slug="feed-two", name="Two", config={"feed_path": "/two.xml"})
+    search = SearchFactory(
+        owner=UserFactory(email="alice@example.test"), name="x100v", query="fuji x100v", currency="USD", price_drop_percent=10
     )
-    two = Marketplace.objects.create(
-        slug="feed-two",
-        name="Two",
-        agent="rss",
-        base_url=base,
-        allow_private_network=True,
-        requests_per_minute=6000,
-        config={"feed_path": "/two.xml"},
-    )
-    owner = User.objects.create_user("alice@example.test", "pw-123456789")
-    search = Search.objects.create(owner=owner, name="x100v", query="fuji x100v", currency="USD", price_drop_percent=10)
     search.marketplaces.set([one, two])
-    yield httpserver, one, two, search
-    http.clients_reset()
+    return site, one, two, search
 
 
 def run(search: Search, marketplace: Marketplace) -> Any:

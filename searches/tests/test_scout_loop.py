@@ -6,15 +6,14 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.cache import cache
 
 from alerts.models import Alert
 from alerts.services import alerts_process
-from dealscout.tests.factories import SearchFactory
-from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.models import Listing, PriceObservation, ScrapeRun
 from listings.sandbox import catalogue
 from searches.models import Match
 from searches.services import scout_group_run, scout_query_for
+from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -108,12 +107,9 @@ def test_new_matches_get_a_deal_score_with_its_explanation(sandbox_marketplace) 
     assert "comparable listings" in scored.first().score_explanation
 
 
-def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_round_works(httpserver) -> None:
-    cache.clear()
-    httpserver.expect_request("/robots.txt").respond_with_data("User-agent: *\nAllow: /\n", content_type="text/plain")
-    shop = Marketplace.objects.create(
-        slug="flaky", name="Flaky", agent="jsonld", base_url=httpserver.url_for("/"), allow_private_network=True, requests_per_minute=6000
-    )
+def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_round_works(site, make_marketplace) -> None:  # noqa: ANN001
+    httpserver = site
+    shop = make_marketplace("jsonld", slug="flaky")
     search = SearchFactory(query="fujifilm x100v", marketplaces=[shop])
     broken = '<html><head><script type="application/ld+json">{"@type": "ItemList", "itemListElement": [</script></head></html>'
     httpserver.expect_oneshot_request("/search").respond_with_data(broken, content_type="text/html")
@@ -135,10 +131,9 @@ def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_roun
     assert list(ScrapeRun.objects.order_by("pk").values_list("status", flat=True)) == ["parse_error", "ok"]
 
 
-def test_a_dead_marketplace_is_a_failed_run_not_an_exception(db, settings) -> None:
-    cache.clear()
+def test_a_dead_marketplace_is_a_failed_run_not_an_exception(settings, make_marketplace) -> None:  # noqa: ANN001
     settings.SCOUT_MAX_RETRIES = 0
-    shop = Marketplace.objects.create(slug="dead", name="Dead", agent="jsonld", base_url="http://127.0.0.1:9", allow_private_network=True)
+    shop = make_marketplace("jsonld", slug="dead", base_url="http://127.0.0.1:9")
     search = SearchFactory(marketplaces=[shop])
     result = run_scout(search, shop)
     assert result.outcome.run.status == ScrapeRun.Status.HTTP_ERROR
