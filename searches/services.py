@@ -164,10 +164,9 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
     prepared = {listing.pk: matching.prepare(listing.title) for listing in outcome.upsert.listings}
     aliases = alias_table()
     with transaction.atomic():
-        for search in searches:
-            matches, events = search_apply_scout(search=search, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
-            result.new_matches.extend(matches)
-            result.events.extend(events)
+        matches, events = searches_apply_scout(searches=searches, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
+        result.new_matches.extend(matches)
+        result.events.extend(events)
         alerts_notify(events=result.events)
     # Bulk writes send no signals: drop the owners' cached answers (dashboard, listing
     # pages) ourselves, once committed, when anything they show may have changed.
@@ -183,60 +182,98 @@ def search_apply_scout(
     prepared: dict[int, matching.PreparedTitle] | None = None,
     aliases: AliasTable | None = None,
 ) -> tuple[list[Match], list[AlertEvent]]:
-    """Match a scout's listings against one search; return new matches and alert events.
+    """Match a scout's listings against one search; return new matches and alert events."""
+    return searches_apply_scout(searches=[search], upsert=upsert, prepared=prepared, aliases=aliases)
 
-    ``prepared`` holds the group's titles already normalized (scout_group_run makes it once).
+
+def searches_apply_scout(
+    *,
+    searches: list[Search],
+    upsert: UpsertResult,
+    prepared: dict[int, matching.PreparedTitle] | None = None,
+    aliases: AliasTable | None = None,
+) -> tuple[list[Match], list[AlertEvent]]:
+    """Match a scout's listings against every search of its group; return new matches and events.
+
+    The database work is per group, not per search: one query finds the group's existing
+    matches, one its already matched duplicates, one insert writes every new match and one
+    update every new reference price. (Matching itself is pure: ``prepared`` holds the
+    group's titles normalized once, by scout_group_run.) Only a search with new matches
+    reads its comparables, for their deal scores.
     """
-    rules = matching.rules_for(search, aliases=aliases)
     prepared = prepared or {}
-    candidates = [
-        listing
-        for listing in upsert.listings
-        if matching.listing_matches(
-            rules,
-            title=prepared.get(listing.pk) or matching.prepare(listing.title),
-            price=listing.price,
-            currency=listing.currency,
-            condition=listing.condition,
-        )
-    ]
+    candidates: dict[int, list[Listing]] = {}
+    for search in searches:
+        rules = matching.rules_for(search, aliases=aliases)
+        found = [
+            listing
+            for listing in upsert.listings
+            if matching.listing_matches(
+                rules,
+                title=prepared.get(listing.pk) or matching.prepare(listing.title),
+                price=listing.price,
+                currency=listing.currency,
+                condition=listing.condition,
+            )
+        ]
+        if found:
+            candidates[search.pk] = found
     if not candidates:
         return [], []
-    existing = {match.listing_id: match for match in Match.objects.filter(search=search, listing__in=candidates)}
-    fresh = [listing for listing in candidates if listing.pk not in existing]
-    keys = {listing.dedupe_key for listing in fresh if listing.dedupe_key}
-    matched_keys = set(
-        Match.objects.filter(search=search, listing__dedupe_key__in=keys).values_list("listing__dedupe_key", flat=True) if keys else []
-    )
-    fresh = matching.drop_duplicates(fresh, already_matched_keys=matched_keys)
-    events: list[AlertEvent] = []
+    listing_ids = {listing.pk for found in candidates.values() for listing in found}
+    existing: dict[int, dict[int, Match]] = defaultdict(dict)
+    for match in Match.objects.filter(search_id__in=list(candidates), listing_id__in=listing_ids):
+        existing[match.search_id][match.listing_id] = match
+    fresh_by_search = {
+        search_id: [listing for listing in found if listing.pk not in existing[search_id]] for search_id, found in candidates.items()
+    }
+    keys = {listing.dedupe_key for fresh in fresh_by_search.values() for listing in fresh if listing.dedupe_key}
+    matched_keys: dict[int, set[str]] = defaultdict(set)
+    if keys:
+        searching = [search_id for search_id, fresh in fresh_by_search.items() if fresh]
+        rows = Match.objects.filter(search_id__in=searching, listing__dedupe_key__in=keys).values_list("search_id", "listing__dedupe_key")
+        for search_id, key in rows:
+            matched_keys[search_id].add(key)
 
     new_matches: list[Match] = []
-    if fresh:
-        market = scoring.market_value(_comparable_prices(search, extra=fresh))
-        for listing in fresh:
-            score = scoring.deal_score(listing.price, market, listing.currency)
-            new_matches.append(
-                Match(
-                    search=search,
-                    listing=listing,
-                    deal_score=score.score if score else None,
-                    score_explanation=score.explanation if score else "",
-                    reference_price=listing.price,
+    to_update: list[Match] = []
+    events: list[AlertEvent] = []
+    for search in searches:
+        if search.pk not in candidates:
+            continue
+        fresh = matching.drop_duplicates(fresh_by_search[search.pk], already_matched_keys=matched_keys[search.pk])
+        if fresh:
+            market = scoring.market_value(_comparable_prices(search, extra=fresh))
+            mine = []
+            for listing in fresh:
+                score = scoring.deal_score(listing.price, market, listing.currency)
+                mine.append(
+                    Match(
+                        search=search,
+                        listing=listing,
+                        deal_score=score.score if score else None,
+                        score_explanation=score.explanation if score else "",
+                        reference_price=listing.price,
+                    )
                 )
-            )
+            new_matches.extend(mine)
+            if search.alert_on_new:
+                for match in mine:
+                    if search.min_deal_score is None or (match.deal_score is not None and match.deal_score >= search.min_deal_score):
+                        events.append(AlertEvent.new_listing(search=search, listing=match.listing, match=match))
+        if search.alert_on_price_drop:
+            drops, updated = _price_drop_events(search, upsert, existing[search.pk])
+            events.extend(drops)
+            to_update.extend(updated)
+    if new_matches:
         Match.objects.bulk_create(new_matches, ignore_conflicts=True)
-        if search.alert_on_new:
-            for match in new_matches:
-                if search.min_deal_score is None or (match.deal_score is not None and match.deal_score >= search.min_deal_score):
-                    events.append(AlertEvent.new_listing(search=search, listing=match.listing, match=match))
-
-    if search.alert_on_price_drop:
-        events.extend(_price_drop_events(search, upsert, existing))
+    if to_update:
+        Match.objects.bulk_update(to_update, ["reference_price"])
     return new_matches, events
 
 
-def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int, Match]) -> list[AlertEvent]:
+def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int, Match]) -> tuple[list[AlertEvent], list[Match]]:
+    """The price drops worth an alert, and the matches whose reference price moves (saved by the caller)."""
     changed = {change.listing_id: change for change in upsert.price_changes}
     listings = {listing.pk: listing for listing in upsert.listings}
     events = []
@@ -250,8 +287,7 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
             match.reference_price = change.new_price
             to_update.append(match)
             events.append(AlertEvent.price_drop(search=search, listing=listings[listing_id], match=match))
-    Match.objects.bulk_update(to_update, ["reference_price"])
-    return events
+    return events, to_update
 
 
 def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
