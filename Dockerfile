@@ -8,10 +8,10 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends build-essential libpq-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /build
-COPY requirements.txt .
+# The runtime lock only: no test, lint or benchmark tool reaches the image.
+COPY requirements/base.txt requirements.txt
 RUN python -m venv /opt/venv \
- && /opt/venv/bin/pip install --upgrade pip \
- && /opt/venv/bin/pip install -r requirements.txt
+ && /opt/venv/bin/pip install --require-hashes -r requirements.txt
 
 # --- runtime: the virtualenv and the code, run as an unprivileged user ---
 FROM python:3.11-slim-bookworm AS runtime
@@ -33,6 +33,7 @@ RUN apt-get update \
  && chown dealscout:dealscout /var/run/prometheus-multiproc
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /app
+# .dockerignore leaves out tests, test data, benchmarks, docs, manifests and CI.
 COPY --chown=root:root . /app
 # Static files are collected at build time: the root file system is read-only at run time.
 RUN SECRET_KEY=build-only DEBUG=false python manage.py collectstatic --noinput

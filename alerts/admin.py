@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from alerts.models import Alert, Delivery, Notification, NotificationChannel
+from alerts.models import Alert, Delivery, Notification, NotificationChannel, UserNotice
 from alerts.services import alert_retry
 
 
@@ -84,3 +84,18 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_filter = ["status", "channel__kind"]
     raw_id_fields = ["notification", "channel"]
     readonly_fields = ["claimed_at", "created_at", "sent_at", "error"]
+
+
+@admin.register(UserNotice)
+class UserNoticeAdmin(admin.ModelAdmin):
+    """Service notices sent (a marketplace someone depends on broke, or works again): a record."""
+
+    list_display = ["created_at", "user", "key", "subject", "channels_sent", "sent_at"]
+    search_fields = ["user__email", "key", "subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    readonly_fields = ["user", "key", "subject", "text", "created_at", "sent_at", "channels_sent", "error"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -180,3 +180,28 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for search {self.search_id}"
+
+
+class UserNotice(models.Model):
+    """A service notice we sent a person (a marketplace they depend on broke, or works again).
+
+    ``key`` names the event (``outage:12:down``); the unique constraint makes sending one
+    at most once per person however many rounds and workers try (alerts.notices).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=100)
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    channels_sent = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="usernotice_once_per_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.key} to user {self.user_id}"

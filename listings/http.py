@@ -9,8 +9,9 @@ so a site trickling a byte at a time cannot hold a worker); ``Retry-After`` hono
 a rate limit (``Marketplace.requests_per_minute``) shared by every worker process
 through the Django cache; robots.txt honoured and cached; ``ETag``/``Last-Modified``
 sent back as conditional requests; a circuit breaker whose state lives in the cache;
-and a guard that refuses private, loopback and link-local addresses, checked before
-every hop of a redirect chain.
+and the address guard of ``core.netguard``, installed in the session: every connection
+(each hop of a redirect chain too) goes to an address it checked, never to a private,
+loopback or link-local one unless the marketplace's own origin is allowed there.
 
 Every failure is a ``FetchError`` whose ``status`` is a ScrapeRun status, so the caller
 records what happened without interpreting exceptions.
@@ -22,7 +23,6 @@ through ``clock``, so tests record the waits instead of sleeping through them.
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import logging
 import random
 import socket
@@ -39,6 +39,8 @@ from urllib.parse import urlencode, urljoin, urlsplit
 import requests
 from django.conf import settings
 from django.core.cache import cache as default_cache
+
+from core.netguard import AddressGuard, AddressNotAllowed, HostNotResolved, guarded_session, target_of
 
 logger = logging.getLogger(__name__)
 
@@ -78,6 +80,11 @@ class FetchResponse:
     # 304: the page has not changed since the validators we sent; ``body`` is empty.
     not_modified: bool = False
     attempts: int = 1
+    # The ETag/Last-Modified this 200 answer carried, and where they would be kept. They
+    # are kept only when the caller says the page was good (``PoliteClient.validators_keep``):
+    # a bot challenge with an ETag must not turn every later round into a 304.
+    validators: dict[str, str] = field(default_factory=dict)
+    validators_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -244,20 +251,19 @@ class PoliteClient:
     sleep: Callable[[float], None] | None = None
     clock: Callable[[], float] = time.time
     cache: Any = None
-    resolver: Callable[..., list[Any]] = socket.getaddrinfo
+    resolver: Callable[..., Any] = socket.getaddrinfo  # DNS; tests give their own
+    guard: AddressGuard | None = None  # default: public addresses, plus the marketplace's own origin if allowed
     session: requests.Session = field(init=False)
     limiter: SharedRateLimiter = field(init=False)
     breaker: CircuitBreaker = field(init=False)
 
     def __post_init__(self) -> None:
         self.cache = self.cache or default_cache
-        self.session = requests.Session()
-        adapter = requests.adapters.HTTPAdapter(pool_connections=2, pool_maxsize=8, max_retries=0)
-        self.session.mount("http://", adapter)
-        self.session.mount("https://", adapter)
+        self.guard = self.guard or AddressGuard(allow_private=self._private_allowed, resolver=self.resolver)
+        # Environment proxies are ignored (trust_env off): they would bypass the guard.
+        self.session = guarded_session(guard=self.guard, pool_connections=2, pool_maxsize=8)
         self.session.headers["User-Agent"] = settings.SCOUT_USER_AGENT
         self.session.headers["Accept-Encoding"] = "gzip, deflate"
-        self.session.trust_env = False  # proxies from the environment would bypass the address guard
         self.limiter = SharedRateLimiter(
             self.policy.slug, self.policy.requests_per_minute, cache=self.cache, clock=self.clock, sleep_fn=self._sleep
         )
@@ -272,7 +278,7 @@ class PoliteClient:
             raise FetchError(f"circuit breaker open for {self.policy.slug}: skipped until the cool-down ends", status="skipped")
         if self.policy.obey_robots_txt and not self.robots_allowed(full_url):
             raise FetchError(f"robots.txt of {urlsplit(full_url).netloc} disallows {urlsplit(full_url).path}", status="blocked")
-        validators_key = f"scout:validators:{self.policy.slug}:{hashlib.sha256(full_url.encode()).hexdigest()[:24]}"
+        validators_key = self._validators_key(full_url)
         validators = _cache_call(None, self.cache.get, validators_key) or {}
         request_headers = dict(headers or {})
         if validators.get("etag"):
@@ -280,14 +286,26 @@ class PoliteClient:
         if validators.get("last_modified"):
             request_headers["If-Modified-Since"] = validators["last_modified"]
         response = self._request_with_retries("GET", full_url, headers=request_headers)
+        response.validators_key = validators_key
         if response.status_code == 200:
-            new_validators = {
+            response.validators = {
                 "etag": response.headers.get("ETag", ""),
                 "last_modified": response.headers.get("Last-Modified", ""),
             }
-            if any(new_validators.values()):
-                _cache_call(None, self.cache.set, validators_key, new_validators, timeout=7 * 86400)
         return response
+
+    def validators_keep(self, response: FetchResponse) -> None:
+        """Send this page's validators with the next fetch of its URL (call once it parsed well)."""
+        if response.validators_key and any(response.validators.values()):
+            _cache_call(None, self.cache.set, response.validators_key, response.validators, timeout=7 * 86400)
+
+    def validators_forget(self, response: FetchResponse) -> None:
+        """The page was unreadable or a challenge: the next fetch asks for the whole page again."""
+        if response.validators_key:
+            _cache_call(None, self.cache.delete, response.validators_key)
+
+    def _validators_key(self, full_url: str) -> str:
+        return f"scout:validators:{self.policy.slug}:{hashlib.sha256(full_url.encode()).hexdigest()[:24]}"
 
     def post(
         self, url: str, *, data: dict[str, str], auth: tuple[str, str] | None = None, headers: dict[str, str] | None = None
@@ -315,6 +333,12 @@ class PoliteClient:
         return parser.can_fetch(settings.SCOUT_USER_AGENT, url)
 
     # --- internals --------------------------------------------------------------------
+
+    def _private_allowed(self, scheme: str, host: str, port: int) -> bool:
+        """A marketplace row with ``allow_private_network`` (the sandbox, tests) may reach its own
+        origin on a private address, and nothing else: a redirect from it to another internal
+        address (a cloud metadata endpoint, say) is still refused."""
+        return self.policy.allow_private_network and _same_origin(f"{scheme}://{host}:{port}/", self.policy.base_url)
 
     def _sleep(self, seconds: float) -> None:
         (self.sleep or sleep)(seconds)
@@ -411,7 +435,10 @@ class PoliteClient:
     ) -> FetchResponse:
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
-            self.check_address(current)
+            try:
+                target_of(current)
+            except AddressNotAllowed as exc:
+                raise FetchError(f"refusing {current[:200]!r}: {exc}", status="blocked") from None
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise _deadline_error()
@@ -423,7 +450,7 @@ class PoliteClient:
             try:
                 with self._open(method, current, headers=headers, data=data, auth=auth, timeout=timeout) as response:
                     if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
-                        target = urljoin(current, response.headers["Location"])
+                        target = _redirect_target(current, response.headers["Location"])
                         if urlsplit(target).netloc != urlsplit(current).netloc:
                             # Credentials are for the host we chose, never for the one it sends us to.
                             headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
@@ -440,6 +467,10 @@ class PoliteClient:
                         headers=dict(response.headers),
                         encoding=_charset(response.headers.get("Content-Type", "")),
                     )
+            except HostNotResolved as exc:
+                raise FetchError(str(exc), status="http_error") from None
+            except AddressNotAllowed as exc:
+                raise FetchError(f"refusing to fetch {urlsplit(current).hostname}: {exc}", status="blocked") from None
             except requests.Timeout as exc:
                 raise FetchError(
                     f"timed out after {timeout[0]:.0f}/{timeout[1]:.0f} s (connect/read)", status="timeout", retryable=True
@@ -452,6 +483,10 @@ class PoliteClient:
                 ) from exc
             except requests.RequestException as exc:
                 raise FetchError(f"request failed: {type(exc).__name__}", status="http_error") from exc
+            except ValueError as exc:
+                # requests parses a redirect's Location even when it follows none itself:
+                # "http://[::1/ok" or a port of 99999 is a ValueError from urllib, not a crash.
+                raise FetchError(f"redirect to a malformed URL: {exc}", status="http_error") from exc
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", status="http_error")
 
     @contextmanager
@@ -462,28 +497,16 @@ class PoliteClient:
         finally:
             response.close()
 
-    def check_address(self, url: str) -> None:
-        """Refuse a URL whose host resolves to a private, loopback or link-local address.
 
-        A marketplace row with ``allow_private_network`` (the sandbox, tests) may reach
-        its own host and port on such an address, and nothing else: a redirect from it
-        to another internal address (a cloud metadata endpoint, say) is still refused.
-        """
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise FetchError(f"refusing non-HTTP URL {url[:200]!r}", status="blocked")
-        port = parts.port or (443 if parts.scheme == "https" else 80)
-        try:
-            infos = self.resolver(parts.hostname, port, proto=socket.IPPROTO_TCP)
-        except (socket.gaierror, UnicodeError) as exc:
-            raise FetchError(f"cannot resolve {parts.hostname}: {exc}", status="http_error") from exc
-        for info in infos:
-            address = ipaddress.ip_address(info[4][0].split("%", 1)[0])
-            if address.is_global and not address.is_multicast:
-                continue
-            if self.policy.allow_private_network and _same_origin(url, self.policy.base_url):
-                continue
-            raise FetchError(f"refusing to fetch {parts.hostname}: it resolves to a non-public address ({address})", status="blocked")
+def _redirect_target(current: str, location: str) -> str:
+    """Where a redirect points, or FetchError when the Location is no URL (bad IPv6, bad port)."""
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError as exc:
+        raise FetchError(f"redirect to a malformed URL {location[:200]!r}: {exc}", status="http_error") from exc
+    return target
 
 
 def _same_origin(url: str, base_url: str) -> bool:

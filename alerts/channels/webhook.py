@@ -21,7 +21,7 @@ from django.conf import settings
 from alerts.channels import DeliveryError
 from alerts.messages import Message
 from alerts.models import NotificationChannel
-from core.netguard import AddressNotAllowed, check_url_allowed
+from core.netguard import AddressGuard, AddressNotAllowed, guarded_session, target_of
 
 PAYLOAD_VERSION = 1
 SIGNATURE_HEADER = "X-DealScout-Signature"
@@ -74,13 +74,15 @@ class WebhookSender:
     kind = "webhook"
 
     def __init__(self) -> None:
-        self._session = requests.Session()
+        # Every connection goes to an address the guard checked (no DNS rebinding);
+        # proxies from the environment are ignored.
+        self._session = guarded_session(guard=AddressGuard(allow_private=allow_private_addresses()))
         self._session.headers["User-Agent"] = f"DealScout-Webhook/{settings.VERSION}"
 
     def send(self, *, message: Message, channel: NotificationChannel) -> None:
         url = channel.config.get("url", "")
         try:
-            check_url_allowed(url, allow_private=allow_private_addresses())
+            target_of(url)
         except AddressNotAllowed as exc:
             raise DeliveryError(f"webhook URL refused: {exc}", permanent=True) from None
         body = json.dumps(webhook_payload(message=message), separators=(",", ":"), sort_keys=True).encode()
@@ -91,6 +93,8 @@ class WebhookSender:
         }
         try:
             response = self._session.post(url, data=body, headers=headers, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), allow_redirects=False)
+        except AddressNotAllowed as exc:  # the guard, at connect time: a private address, no address
+            raise DeliveryError(f"webhook URL refused: {exc}", permanent=True) from None
         except requests.RequestException as exc:
             raise DeliveryError(f"request failed: {type(exc).__name__}") from None
         if response.status_code == 410:

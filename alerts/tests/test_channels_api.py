@@ -58,6 +58,10 @@ def test_bad_channels_get_a_clear_400(alice, settings) -> None:  # noqa: ANN001
     assert private.status_code == 400 and "non-public" in str(private.data["errors"]["url"])
     nonsense = alice.post(URL, {"kind": "apprise", "url": "nonsense://what"}, format="json")
     assert nonsense.status_code == 400 and "apprise" in str(nonsense.data["errors"]["url"]).lower()
+    for url in (f"http://{'a' * 64}.example.com/hook", f"http://{'ü' * 64}.example.com/hook", "http://example.com:99999/hook"):
+        malformed = alice.post(URL, {"kind": "webhook", "url": url}, format="json")
+        assert malformed.status_code == 400, (url, malformed.content)
+        assert malformed.json()["errors"]["url"], malformed.json()
     unknown = alice.post(URL, {"kind": "pigeon"}, format="json")
     assert unknown.status_code == 400 and "kind" in unknown.data["errors"]
     assert not NotificationChannel.objects.exclude(kind="email").exists()

@@ -172,6 +172,27 @@ def test_private_webhook_address_is_refused(settings) -> None:  # noqa: ANN001
     assert not NotificationChannel.objects.filter(kind="webhook").exists()
 
 
+def test_self_hosted_apprise_services_pass_the_address_guard(settings) -> None:  # noqa: ANN001
+    from core.errors import DomainError
+
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = False
+    user = UserFactory()
+    for url in ("json://127.0.0.1:9/notify", "ntfy://10.0.0.1/topic", "gotify://169.254.169.254/token", "mmost://[::1]/token"):
+        with pytest.raises(DomainError, match="non-public"):
+            channel_create(user=user, kind="apprise", url=url)
+    channel, _ = channel_create(user=user, kind="apprise", url="ntfy://my-topic")  # the service's own host
+    assert channel.kind == "apprise"
+
+
+def test_the_webhook_sender_ignores_proxies_from_the_environment(httpserver, monkeypatch) -> None:  # noqa: ANN001
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # a dead proxy: going through it would fail
+    monkeypatch.setenv("http_proxy", "http://127.0.0.1:9")
+    user, _channel, _secret = webhook_user(httpserver)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    assert alerts_process(alert_ids=notify(SearchFactory(owner=user), ListingFactory()))["sent"] == 1
+    assert len(httpserver.log) == 1
+
+
 def test_apprise_url_reaches_its_receiver_and_is_never_logged(httpserver, caplog) -> None:  # noqa: ANN001
     caplog.set_level(logging.DEBUG)
     user = UserFactory()

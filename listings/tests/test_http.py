@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from werkzeug import Request, Response
 
+from core.netguard import AddressGuard
 from listings.http import FetchError, PoliteClient, SitePolicy
 from listings.tests.conftest import SleepRecorder
 
@@ -188,10 +189,19 @@ def test_conditional_request_sends_the_etag_back_and_reads_304(client: PoliteCli
     validators = {"ETag": '"abc"', "Last-Modified": "Sat, 21 Nov 2026 10:00:00 GMT"}
     site.expect_oneshot_request("/search").respond_with_data("v1", headers=validators)
     site.expect_request("/search", headers={"If-None-Match": '"abc"'}).respond_with_data("", status=304)
-    assert client.get(site.url_for("/search")).body == b"v1"
+    first = client.get(site.url_for("/search"))
+    assert first.body == b"v1"
+    client.validators_keep(first)  # the caller parsed the page: its validators are worth keeping
     second = client.get(site.url_for("/search"))
     assert second.not_modified and second.status_code == 304
     assert site.log[-1][0].headers["If-Modified-Since"] == "Sat, 21 Nov 2026 10:00:00 GMT"
+
+
+def test_validators_are_not_sent_back_unless_the_caller_keeps_them(client: PoliteClient, site: Any) -> None:
+    site.expect_request("/search").respond_with_data("v1", headers={"ETag": '"abc"'})
+    client.get(site.url_for("/search"))
+    client.get(site.url_for("/search"))
+    assert "If-None-Match" not in site.log[-1][0].headers
 
 
 def test_breaker_opens_after_repeated_failures_then_a_probe_closes_it(client: PoliteClient, site: Any, settings: Any, clock: Clock) -> None:
@@ -251,8 +261,6 @@ def test_a_broken_cache_degrades_to_a_local_rate_limit_and_the_fetch_still_works
 
 
 def test_credentials_are_not_sent_to_the_host_a_redirect_points_at(site: Any, clean_cache: None) -> None:
-    import socket
-
     from pytest_httpserver import HTTPServer
 
     other = HTTPServer(host="127.0.0.1")
@@ -260,15 +268,10 @@ def test_credentials_are_not_sent_to_the_host_a_redirect_points_at(site: Any, cl
     try:
         other.expect_request("/landing").respond_with_data("landed")
         site.expect_request("/api").respond_with_data("", status=302, headers={"Location": other.url_for("/landing")})
-
-        def resolver(host: str, port: int, **kwargs: Any) -> list[Any]:
-            # DNS at the network edge: "127.0.0.1" plays a public host elsewhere.
-            if host == "127.0.0.1":
-                return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("93.184.216.34", port))]
-            return socket.getaddrinfo(host, port, **kwargs)
-
         policy = SitePolicy(slug="redir", requests_per_minute=6000, base_url=site.url_for("/"), allow_private_network=True)
-        client = PoliteClient(policy, sleep=SleepRecorder(), resolver=resolver)
+        # Both servers are on loopback: let the guard pass every address, so the other
+        # server can play a public host that the redirect sends us to.
+        client = PoliteClient(policy, sleep=SleepRecorder(), guard=AddressGuard(allow_private=True))
         response = client.get(site.url_for("/api"), headers={"Authorization": "Bearer secret-token", "X-Keep": "yes"})
         assert response.body == b"landed"
         landed = other.log[0][0]
