@@ -326,6 +326,9 @@ EBAY_CLIENT_SECRET = env_str("EBAY_CLIENT_SECRET", "")
 # The polite client (listings/http.py; docs/AGENTS.md explains each one).
 SCOUT_CONNECT_TIMEOUT = env_float("SCOUT_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=120)
 SCOUT_READ_TIMEOUT = env_float("SCOUT_READ_TIMEOUT", 20.0, minimum=0.1, maximum=300)
+# Total seconds one fetch may take (every attempt, redirect and byte of the body): a site
+# trickling its answer a byte at a time never trips the read time-out above.
+SCOUT_FETCH_DEADLINE = env_float("SCOUT_FETCH_DEADLINE", 30.0, minimum=0.1, maximum=600)
 SCOUT_MAX_BODY_BYTES = env_int("SCOUT_MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024)
 SCOUT_MAX_RETRIES = env_int("SCOUT_MAX_RETRIES", 2, minimum=0)
 SCOUT_BACKOFF_BASE = env_float("SCOUT_BACKOFF_BASE", 1.0, maximum=60)
