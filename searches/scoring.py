@@ -21,6 +21,7 @@ with at least ``MIN_COMPARABLES`` and an IQR at most half the median, ``low`` ot
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -85,7 +86,7 @@ def _quantile(sorted_values: list[Decimal], q: Decimal) -> Decimal:
     return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
 
 
-def market_value(prices: list[Decimal | None] | list[Comparable]) -> MarketValue | None:
+def market_value(prices: Sequence[Decimal | None] | Sequence[Comparable]) -> MarketValue | None:
     """The trimmed (weighted) median of the comparables' prices, or None with too few of them.
 
     Prices of zero or less are not comparables: "free" and placeholder prices say
@@ -123,7 +124,7 @@ def market_value(prices: list[Decimal | None] | list[Comparable]) -> MarketValue
     )
 
 
-def _comparables(prices: list[Decimal | None] | list[Comparable]) -> list[Comparable]:
+def _comparables(prices: Sequence[Decimal | None] | Sequence[Comparable]) -> list[Comparable]:
     items = [item if isinstance(item, Comparable) else Comparable(price=item) for item in prices if item is not None]
     return sorted((item for item in items if item.price > 0), key=lambda item: item.price)
 

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import User
 from listings.models import Listing, PriceObservation
 from listings.money import current_rates
 from searches import matching, money
@@ -22,15 +23,15 @@ from searches.models import Match, Search
 MARKET_WINDOW = timedelta(days=30)
 
 
-def search_list_for_user(*, user: object) -> QuerySet[Search]:
+def search_list_for_user(*, user: User) -> QuerySet[Search]:
     return Search.objects.filter(owner=user).prefetch_related("marketplaces").order_by("-created_at", "-id")
 
 
-def search_get_for_user(*, user: object, search_id: int) -> Search:
+def search_get_for_user(*, user: User, search_id: int) -> Search:
     return get_object_or_404(search_list_for_user(user=user), pk=search_id)
 
 
-def match_list_for_user(*, user: object) -> QuerySet[Match]:
+def match_list_for_user(*, user: User) -> QuerySet[Match]:
     """The owner's matched listings, not dismissed, newest first; one query per page."""
     return (
         Match.objects.filter(search__owner=user, dismissed=False)
@@ -41,7 +42,42 @@ def match_list_for_user(*, user: object) -> QuerySet[Match]:
     )
 
 
-def match_get_for_user(*, user: object, match_id: int, with_history: bool = False) -> Match:
+# The columns of a listing page (searches.api.listing_row), read as tuples: a page of 50
+# rows as model instances (a Match, its Listing, its Marketplace each) costs more than
+# the query itself.
+MATCH_ROW_FIELDS = (
+    "id",
+    "listing_id",
+    "search_id",
+    "listing__title",
+    "listing__url",
+    "listing__price",
+    "listing__currency",
+    "listing__condition",
+    "listing__marketplace__slug",
+    "listing__image_url",
+    "listing__first_seen_at",
+    "matched_at",
+    "deal_score",
+    "score_explanation",
+    "saved",
+    # For the converted price and the score's confidence (searches.api.listing_row).
+    "listing__shipping",
+    "search__currency",
+    "search__include_shipping",
+    "score_confidence",
+    "comparables_count",
+)
+
+
+def match_rows_for_user(*, user: User, lookups: dict[str, object] | None = None, ordering: object = None) -> QuerySet[Match]:
+    """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
+    rows = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
+    rows = rows.order_by(ordering, "-id") if ordering is not None else rows.order_by("-matched_at", "-id")
+    return rows.values_list(*MATCH_ROW_FIELDS)
+
+
+def match_get_for_user(*, user: User, match_id: int, with_history: bool = False) -> Match:
     matches = match_list_for_user(user=user)
     if with_history:
         history = PriceObservation.objects.order_by("observed_at", "id")
@@ -105,7 +141,7 @@ def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     return prices
 
 
-def listing_get_for_user(*, user: object, listing_id: int) -> tuple[Listing, list[Match]]:
+def listing_get_for_user(*, user: User, listing_id: int) -> tuple[Listing, list[Match]]:
     """A listing one of the user's searches matched, with those matches (dismissed ones too,
     so a link in an old alert still opens); 404 for a listing none of their searches matched."""
     matches = list(
