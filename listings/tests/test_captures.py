@@ -255,3 +255,22 @@ def test_jsonld_on_the_kijiji_zero_results_page_says_no_results() -> None:
         "jsonld", "classifieds/kijiji_2026-04_ca_cars_zero_results.html", url="https://www.kijiji.ca/b-cars-trucks/canada/l1700272"
     )
     assert result.listings == [] and result.no_results is True
+
+
+# --- rss ------------------------------------------------------------------------------
+
+
+def test_rss_feed_of_marketplace_searches_reads_prices_and_shipping_from_titles() -> None:
+    result = parse(
+        "rss", "rss/reverb_2026-08_gear_feed.xml", url="https://raw.githubusercontent.com/alchemyjones/rss/refs/heads/main/reverb.rss"
+    )
+    assert len(result.listings) == 18
+    listings = by_id(result)
+    radial = listings["100405295"]
+    assert radial.title == "Radial EXTC 500 Series Reamp / Guitar Effects Interface Module 2010s - Orange - $245 ($30)"
+    assert (radial.price, radial.currency, radial.shipping) == (Decimal("245.00"), "USD", Decimal("30.00"))
+    assert radial.url == "https://reverb.com/item/100405295-radial-extc-500-series-reamp-guitar-effects-interface-module-2010s-orange"
+    assert radial.posted_at is not None and radial.posted_at.isoformat() == "2026-08-11T22:41:21+00:00"
+    assert radial.image_url.startswith("https://rvb-img.reverb.com/i/")
+    pedal = listings["91350427"]
+    assert (pedal.price, pedal.shipping) == (Decimal("37.99"), Decimal("0.00"))  # "(FREE)"
