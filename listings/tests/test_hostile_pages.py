@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from listings.agents import ScoutQuery
 from listings.models import Listing, PriceObservation, ScrapeRun
+from listings.scrape_health import scrape_health
 from listings.services import marketplace_scout
 from listings.tests.conftest import capture
 
@@ -156,6 +157,8 @@ def test_a_database_error_while_storing_is_a_failed_run_with_its_reason(shop: An
     assert run.status == "failed"
     assert "storing the listings failed" in run.error
     assert not Listing.objects.filter(marketplace=shop).exists()  # the upsert's transaction rolled back
+    (health,) = [row for row in scrape_health() if row.slug == shop.slug]
+    assert not health.healthy and health.last_error == run.error  # the operator sees it
 
 
 def test_a_broken_selectors_config_is_a_failed_run_naming_the_key(make_marketplace: Any, site: Any) -> None:
