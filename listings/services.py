@@ -276,7 +276,7 @@ def _forget_validators(client: http.PoliteClient | None, response: http.FetchRes
 
 
 def _run_save(run: ScrapeRun) -> None:
-    """Save the run; text the database refuses (a NUL byte in an error) is cleaned and retried once."""
+    """Save the run without the NUL bytes PostgreSQL refuses in text (a page sample or an error can hold them)."""
     run.error = run.error.replace("\x00", "")
     run.query = run.query.replace("\x00", "")
     run.url = run.url.replace("\x00", "")
