@@ -91,12 +91,13 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     """The deal score's comparables: listing id -> price of the search's matches, in its
-    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
+    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule.
+    Accessories, boxes and parts never count (a search that wants them still matches them)."""
     since = timezone.now() - MARKET_WINDOW
     return dict(
-        Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False).values_list(
-            "id", "price"
-        )
+        Listing.objects.filter(
+            matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM
+        ).values_list("id", "price")
     )
 
 

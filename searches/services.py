@@ -197,7 +197,7 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
 def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
     prices = selectors.search_comparable_prices(search=search)
     for listing in extra:
-        if listing.currency == search.currency and listing.price is not None:
+        if listing.currency == search.currency and listing.price is not None and listing.kind == Listing.Kind.ITEM:
             prices[listing.pk] = listing.price
     return list(prices.values())
 

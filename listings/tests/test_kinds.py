@@ -71,3 +71,23 @@ def test_the_sites_leaf_category_counts_but_not_its_parent() -> None:
 def test_is_accessory_answers_with_the_reason() -> None:
     assert is_accessory("lens hood for X100V") == (True, "accessory: 'lens hood for'")
     assert is_accessory("Fujifilm X100V") == (False, "")
+
+
+@pytest.mark.django_db
+def test_the_upsert_stores_each_listings_kind() -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from listings.agents import ListingData
+    from listings.models import Listing
+    from listings.services import listing_upsert_bulk
+    from listings.tests.factories import MarketplaceFactory
+
+    market = MarketplaceFactory()
+    items = [
+        ListingData(external_id=str(n), url=f"https://m.example/{n}", title=title, price=Decimal("10"), currency="USD")
+        for n, title in enumerate(["Fujifilm X100V silver", "Lens hood for X100V", "X100V for parts"])
+    ]
+    listing_upsert_bulk(marketplace=market, items=items, seen_at=datetime(2026, 12, 1, tzinfo=UTC))
+    kinds = dict(Listing.objects.values_list("title", "kind"))
+    assert kinds == {"Fujifilm X100V silver": "item", "Lens hood for X100V": "accessory", "X100V for parts": "parts"}

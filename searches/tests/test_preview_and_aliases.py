@@ -184,3 +184,12 @@ def test_match_titles_refuses_a_query_it_cannot_read() -> None:
 
     with pytest.raises(CommandError, match="--query"):
         call_command("match_titles", "--query", '"open', stdout=io.StringIO())
+
+
+def test_accessories_never_count_as_comparables_even_when_matched(market) -> None:  # noqa: ANN001
+    from searches.tests.factories import MatchFactory
+
+    search = SearchFactory(query="x100v", include_accessories=True, marketplaces=[market])
+    camera = MatchFactory(search=search, listing=ListingFactory(marketplace=market, title="Fujifilm X100V", price=Decimal("900")))
+    MatchFactory(search=search, listing=ListingFactory(marketplace=market, title="Lens hood for X100V", price=Decimal("15"), kind="accessory"))
+    assert selectors.search_comparable_prices(search=search) == {camera.listing_id: Decimal("900")}
