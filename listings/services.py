@@ -18,8 +18,8 @@ from core.errors import DomainError
 from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
-from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.kinds import classify_title
+from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
 from listings.validation import listings_check
 from monitoring import metrics

@@ -191,5 +191,7 @@ def test_accessories_never_count_as_comparables_even_when_matched(market) -> Non
 
     search = SearchFactory(query="x100v", include_accessories=True, marketplaces=[market])
     camera = MatchFactory(search=search, listing=ListingFactory(marketplace=market, title="Fujifilm X100V", price=Decimal("900")))
-    MatchFactory(search=search, listing=ListingFactory(marketplace=market, title="Lens hood for X100V", price=Decimal("15"), kind="accessory"))
+    MatchFactory(
+        search=search, listing=ListingFactory(marketplace=market, title="Lens hood for X100V", price=Decimal("15"), kind="accessory")
+    )
     assert selectors.search_comparable_prices(search=search) == {camera.listing_id: Decimal("900")}
