@@ -131,10 +131,7 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         if negative:
             lexeme = lexeme[1:]
         target = excluded if negative else required
-        if lexeme == "(":
-            parsed = group()
-        else:
-            parsed = node(lexeme)
+        parsed: Node | None = group() if lexeme == "(" else node(lexeme)
         if parsed is not None:
             target.append(parsed)
     if strict and not required:
