@@ -59,7 +59,8 @@ class QuerySyntaxError(DomainError):
         super().__init__(message, field="query", code="query_syntax")
 
 
-_LEXEME = re.compile(r'\s+|-?"[^"]*"?|-?\(|[)|]|[^\s"()|]+')
+# A digit right before a quote is an inch mark (13"), not the start of a phrase.
+_LEXEME = re.compile(r'\s+|-?[^\s"()|]*\d["″](?=[\s()|]|$)|-?"[^"]*"?|-?\(|[)|]|[^\s"()|]+')
 MAX_QUERY_NODES = 60  # a query is a few words; this bounds the cost of a pathological one
 
 
