@@ -130,6 +130,9 @@ _BOX_ONLY = _words(
 )
 # Accessory words that make a title an accessory when they lead its description.
 _STRONG_NOUNS = (
+    "controller",
+    "gamepad",
+    "joystick",
     "bag",
     "board bag",
     "carrier",
@@ -229,9 +232,6 @@ _WEAK_NOUNS = (
     "controller skin",
     "part",
     "lens",
-    "controller",
-    "gamepad",
-    "joystick",
     "receiver",
     "headset",
     "speaker",
