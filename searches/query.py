@@ -76,7 +76,9 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         nonlocal position, count
         count += 1
         if count > MAX_QUERY_NODES:
-            raise QuerySyntaxError(f"A query may hold at most {MAX_QUERY_NODES} words and groups.")
+            if strict:
+                raise QuerySyntaxError(f"A query may hold at most {MAX_QUERY_NODES} words and groups.")
+            return None  # a stored query past the cap: the rest is ignored, never an error
         if lexeme.startswith('"'):
             if strict and (len(lexeme) < 2 or not lexeme.endswith('"')):
                 raise QuerySyntaxError('A quoted phrase is not closed: add the closing ".')
