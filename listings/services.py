@@ -17,6 +17,7 @@ from core.errors import DomainError
 from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
+from listings.kinds import classify_title
 from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
 from listings.validation import listings_check
@@ -24,7 +25,9 @@ from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
-_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key"]
+_UPDATABLE_FIELDS = [
+    "url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key", "kind",
+]  # fmt: skip
 
 
 @dataclass
@@ -120,6 +123,8 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.posted_at = listing.posted_at or data.posted_at
     listing.raw = data.raw
     listing.dedupe_key = dedupe_key(title=listing.title, price=data.price, currency=data.currency)
+    category = (data.raw or {}).get("category") or (data.raw or {}).get("categoryName")
+    listing.kind = classify_title(listing.title, category if isinstance(category, str) else None).kind
     listing.last_seen_at = seen_at
     listing.is_active = True
 
