@@ -456,3 +456,14 @@ def test_the_pages_static_files_are_served_by_the_application(client, db):
     response = client.get("/static/web/app.css")
     assert response.status_code == 200
     assert b"--brand" in b"".join(response.streaming_content)
+
+
+def test_the_api_sends_a_channel_test_with_the_same_service(alice_api, bob_api, alice, settings, httpserver):
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
+    httpserver.expect_request("/hook", method="POST").respond_with_data("gone", status=410)
+    channel = NotificationChannel.objects.create(user=alice, kind="webhook", config={"url": httpserver.url_for("/hook")}, secret="s" * 32)
+    assert bob_api.post(f"/api/v1/alerts/channels/{channel.pk}/test/").status_code == 404
+    body = alice_api.post(f"/api/v1/alerts/channels/{channel.pk}/test/").json()
+    assert body["ok"] is False and "410" in body["detail"]
+    channel.refresh_from_db()
+    assert channel.enabled  # a test never turns a channel off
