@@ -467,3 +467,16 @@ def test_the_api_sends_a_channel_test_with_the_same_service(alice_api, bob_api, 
     assert body["ok"] is False and "410" in body["detail"]
     channel.refresh_from_db()
     assert channel.enabled  # a test never turns a channel off
+
+
+def test_run_now_shares_the_apis_scout_budget(web, alice_api, deals, settings, task_queue):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "scout": "2/hour"}
+    search = deals["search"]
+    assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 202  # one through the API
+    assert "Looking for" in web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()  # one on the page
+    refused = web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()
+    assert "try again in" in refused
+    assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 429
