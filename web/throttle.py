@@ -38,7 +38,7 @@ def scout_budget_wait(request: Any) -> int | None:
     """
     budget = _ScoutBudget()
     try:
-        if budget.allow_request(request, None):
+        if budget.allow_request(request, None):  # type: ignore[arg-type]  # no view: the scope is fixed
             return None
     except CACHE_ERRORS:
         logger.warning("throttle_cache_unavailable", extra={"scope": "scout"})
