@@ -480,3 +480,10 @@ def test_run_now_shares_the_apis_scout_budget(web, alice_api, deals, settings, t
     refused = web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()
     assert "try again in" in refused
     assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 429
+
+
+@pytest.mark.parametrize("path", ["/listings/{big}/", "/searches/{big}/", "/deals/{big}/save/", "/alerts/{big}/read/"])
+def test_an_absurd_id_is_a_404_not_an_overflow(web, path):
+    url = path.format(big=2**70)
+    response = web.post(url) if url.endswith(("save/", "read/")) else web.get(url)
+    assert response.status_code == 404
