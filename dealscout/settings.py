@@ -225,6 +225,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["dealscout.renderers.ORJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_PAGINATION_CLASS": "dealscout.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -250,6 +251,11 @@ API_THROTTLE_RATES = {
     "auth": env_str("API_THROTTLE_AUTH", "30/min"),
     "scout": env_str("API_THROTTLE_SCOUT", "12/hour"),
 }
+# Seconds a token lookup (token + user) and a user's dashboard stay in the shared cache
+# (dealscout.authentication, dealscout.dashboard). On with Redis; off on the embedded
+# default, whose database cache would cost as much as the queries it saves.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0)
+API_VIEW_CACHE_SECONDS = env_int("API_VIEW_CACHE_SECONDS", 30 if REDIS_URL else 0, minimum=0)
 # Failed logins allowed per window, per account and per client address (accounts.services).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
@@ -320,6 +326,9 @@ EBAY_CLIENT_SECRET = env_str("EBAY_CLIENT_SECRET", "")
 # The polite client (listings/http.py; docs/AGENTS.md explains each one).
 SCOUT_CONNECT_TIMEOUT = env_float("SCOUT_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=120)
 SCOUT_READ_TIMEOUT = env_float("SCOUT_READ_TIMEOUT", 20.0, minimum=0.1, maximum=300)
+# Total seconds one fetch may take (every attempt, redirect and byte of the body): a site
+# trickling its answer a byte at a time never trips the read time-out above.
+SCOUT_FETCH_DEADLINE = env_float("SCOUT_FETCH_DEADLINE", 30.0, minimum=0.1, maximum=600)
 SCOUT_MAX_BODY_BYTES = env_int("SCOUT_MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024)
 SCOUT_MAX_RETRIES = env_int("SCOUT_MAX_RETRIES", 2, minimum=0)
 SCOUT_BACKOFF_BASE = env_float("SCOUT_BACKOFF_BASE", 1.0, maximum=60)
