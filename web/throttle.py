@@ -1,10 +1,11 @@
 """The API's "scout" budget for the web app's buttons that make us talk to someone else's
 server (run a search now, send a channel a test).
 
-One counter for both: the key is the one DRF's ScopedRateThrottle uses for the API's
-``scout`` scope (``throttle_scout_<user id>``) and the rate is the API's
-(``settings.API_THROTTLE_RATES["scout"]``), so a person cannot double the budget by
-switching between the API and the pages.
+One counter for both: the key is the one the API's scoped throttle uses for a signed-in
+person (``throttle_scout_<user id>``), the rate is the API's
+(``settings.API_THROTTLE_RATES["scout"]``) and the counting is the same function
+(``core.ratelimit.fixed_window_hit``), so a person cannot double the budget by switching
+between the API and the pages.
 """
 
 from __future__ import annotations
@@ -13,22 +14,15 @@ import logging
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from rest_framework.throttling import SimpleRateThrottle
 
 from core.cache import CACHE_ERRORS
+from core.ratelimit import fixed_window_hit
 
 logger = logging.getLogger(__name__)
 
-
-class _ScoutBudget(SimpleRateThrottle):
-    scope = "scout"
-    cache_format = "throttle_%(scope)s_%(ident)s"  # ScopedRateThrottle's, for a signed-in user
-
-    def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES.get(self.scope)
-
-    def get_cache_key(self, request: Any, view: Any) -> str:
-        return self.cache_format % {"scope": self.scope, "ident": request.user.pk}
+SCOPE = "scout"
 
 
 def scout_budget_wait(request: Any) -> int | None:
@@ -36,11 +30,16 @@ def scout_budget_wait(request: Any) -> int | None:
 
     With the cache down the budget cannot be read: the button works, as the API's does.
     """
-    budget = _ScoutBudget()
-    try:
-        if budget.allow_request(request, None):  # type: ignore[arg-type]  # no view: the scope is fixed
-            return None
-    except CACHE_ERRORS:
-        logger.warning("throttle_cache_unavailable", extra={"scope": "scout"})
+    rate = settings.API_THROTTLE_RATES.get(SCOPE)
+    if not rate:
         return None
-    return max(1, int(budget.wait() or 1))
+    limit, period = SimpleRateThrottle.parse_rate(SimpleRateThrottle, rate)  # type: ignore[arg-type]  # it reads no state
+    if limit is None or period is None:
+        return None
+    key = SimpleRateThrottle.cache_format % {"scope": SCOPE, "ident": request.user.pk}
+    try:
+        hit = fixed_window_hit(cache=cache, key=key, limit=limit, period=period)
+    except CACHE_ERRORS:
+        logger.warning("throttle_cache_unavailable", extra={"scope": SCOPE})
+        return None
+    return None if hit.allowed else max(1, int(hit.wait))
