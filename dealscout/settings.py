@@ -83,6 +83,9 @@ MIDDLEWARE = [
     # Outermost, so the request id, timing and headers cover every other layer.
     "monitoring.middleware.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the web app's CSS and htmx, the admin's, Swagger UI's) from gunicorn itself,
+    # compressed and cached, with no web server in front: https://whitenoise.readthedocs.io/
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -226,6 +229,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["dealscout.renderers.ORJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_PAGINATION_CLASS": "dealscout.api.Pagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -251,6 +255,11 @@ API_THROTTLE_RATES = {
     "auth": env_str("API_THROTTLE_AUTH", "30/min"),
     "scout": env_str("API_THROTTLE_SCOUT", "12/hour"),
 }
+# Seconds a token lookup (token + user) and a user's dashboard stay in the shared cache
+# (dealscout.authentication, dealscout.dashboard). On with Redis; off on the embedded
+# default, whose database cache would cost as much as the queries it saves.
+API_TOKEN_CACHE_SECONDS = env_int("API_TOKEN_CACHE_SECONDS", 60 if REDIS_URL else 0, minimum=0)
+API_VIEW_CACHE_SECONDS = env_int("API_VIEW_CACHE_SECONDS", 30 if REDIS_URL else 0, minimum=0)
 # Failed logins allowed per window, per account and per client address (accounts.services).
 LOGIN_FAILURES_PER_ACCOUNT = env_int("LOGIN_FAILURES_PER_ACCOUNT", 5, minimum=1)
 LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 20, minimum=1)
@@ -287,6 +296,15 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies made by collectstatic (the Dockerfile runs it); names stay as they are,
+    # so a missing manifest can never break a page.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Also serve files straight from the apps, so a checkout without collectstatic (the demo,
+# the tests) serves the same files as the image does.
+WHITENOISE_USE_FINDERS = True
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

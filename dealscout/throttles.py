@@ -3,11 +3,18 @@
 DRF copies its rates when rest_framework.throttling is imported, so a changed setting
 would never reach it; reading them per request lets tests and the benchmark set a rate.
 Kept apart from dealscout.api because DRF imports these classes while it builds APIView.
+
+Counting is a fixed window in the shared cache: one INCR per request and throttle that
+applies (the first request of a window adds the key), where DRF's sliding window reads
+and writes back the list of every request's time stamp (two round trips, and a value
+that grows with the rate). A client may burst up to twice the rate across a window
+boundary, never more; Retry-After says when the current window ends.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 from django.conf import settings
@@ -27,16 +34,39 @@ class _RatesFromSettings:
         return client_ip(request.META)
 
     def get_rate(self) -> str | None:
-        return settings.API_THROTTLE_RATES.get(self.scope)
+        return settings.API_THROTTLE_RATES.get(self.scope) if self.scope else None
 
     def allow_request(self, request: Any, view: Any) -> bool:
         # Fail open: with the cache down the API keeps answering, unthrottled, rather than
         # turning a cache outage into an API outage. The warning makes the outage visible.
         try:
-            return super().allow_request(request, view)  # type: ignore[misc]
+            return self._count(request, view)
         except CACHE_ERRORS:
             logger.warning("throttle_cache_unavailable", extra={"scope": self.scope})
             return True
+
+    def _count(self, request: Any, view: Any) -> bool:
+        throttle: Any = self
+        if not self._prepare(view) or throttle.rate is None:
+            return True
+        ident = throttle.get_cache_key(request, view)
+        if ident is None:
+            return True
+        now = time.time()
+        window = int(now // throttle.duration)
+        key = f"{ident}:w{window}"
+        try:
+            count = throttle.cache.incr(key)
+        except ValueError:  # the window's first request
+            count = 1 if throttle.cache.add(key, 1, throttle.duration + 1) else throttle.cache.incr(key)
+        self._wait = (window + 1) * throttle.duration - now
+        return count <= throttle.num_requests
+
+    def _prepare(self, view: Any) -> bool:
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
 
 
 class AnonThrottle(_RatesFromSettings, AnonRateThrottle):
@@ -48,4 +78,11 @@ class UserThrottle(_RatesFromSettings, UserRateThrottle):
 
 
 class ScopedThrottle(_RatesFromSettings, ScopedRateThrottle):
-    pass
+    def _prepare(self, view: Any) -> bool:
+        # What ScopedRateThrottle.allow_request does first: the scope comes from the view.
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return False
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return True

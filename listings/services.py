@@ -11,7 +11,6 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, IntegrityError, connections, router, transaction
-from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -262,10 +261,10 @@ def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCO
             parse_started = time.monotonic()
             parsed = _parse_guarded(agent, body, context)
             outcome.parse_ms = int((time.monotonic() - parse_started) * 1000)
-            outcome.parsed = parsed.listings
             if not parsed.listings and not parsed.no_results:
                 raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
             checked = listings_check(parsed.listings)
+            outcome.parsed = checked.accepted
             run.listings_found = len(checked.accepted)
             run.rows_rejected = len(checked.rejected)
             run.rejections = [rejection.to_json() for rejection in checked.rejected[:REJECTION_SAMPLE]]
@@ -405,6 +404,7 @@ def marketplace_create_from_preset(*, preset: str, options: dict[str, str] | Non
     spec = preset_build(preset, options or {})
     if spec.agent not in agent_names():
         raise DomainError(f"preset {preset} needs the {spec.agent!r} agent, which this version does not have", field="preset")
+    get_agent(spec.agent).check_config(spec.config)  # a DomainError naming the key that cannot work
     slug = (slug or spec.slug).strip()
     marketplace = Marketplace(
         slug=slug,
@@ -504,7 +504,7 @@ def marketplace_outages_update(*, now: datetime | None = None) -> OutageChanges:
     when two workers run it: one open outage per marketplace is a database constraint.
     A constant number of queries.
     """
-    from listings.selectors import GOOD_STATUSES, HealthState, marketplace_health
+    from listings.selectors import HealthState, marketplace_health
 
     now = now or timezone.now()
     enabled = list(Marketplace.objects.filter(enabled=True).values_list("pk", flat=True))
@@ -522,21 +522,8 @@ def marketplace_outages_update(*, now: datetime | None = None) -> OutageChanges:
         if state.state == HealthState.DOWN and marketplace_id not in open_outages
     ]
     if to_open:
-        last_errors = dict(
-            Marketplace.objects.filter(pk__in=[outage.marketplace_id for outage in to_open])
-            .annotate(
-                last_error=Subquery(
-                    ScrapeRun.objects.filter(marketplace=OuterRef("pk"))
-                    .exclude(status__in=GOOD_STATUSES)
-                    .order_by("-started_at")
-                    .values("error")[:1]
-                )
-            )
-            .values_list("pk", "last_error")
-        )
         for outage in to_open:
-            # The first lines say what failed; a parse error's page sample stays on its ScrapeRun.
-            outage.last_error = "\n".join((last_errors.get(outage.marketplace_id) or "").splitlines()[:2])[:500]
+            outage.last_error = health[outage.marketplace_id].last_error
         MarketplaceOutage.objects.bulk_create(to_open, ignore_conflicts=True)
         changes.opened = list(
             MarketplaceOutage.objects.filter(

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 # Longest run of atoms indexed as a span (longer phrases are found by a scan).
 MAX_SPAN_ATOMS = 8
@@ -69,10 +70,12 @@ class _Atom:
 def _atoms(text: str) -> list[_Atom]:
     """Split a text into atoms, keeping where each came from in the original."""
     # Fold character by character so each folded character knows its original offset.
-    chars: list[tuple[str, int]] = []
-    for index, original in enumerate(text or ""):
-        for ch in _fold_char(original):
-            chars.append((ch, index))
+    text = text or ""
+    chars: list[tuple[str, int]]
+    if text.isascii():
+        chars = [(ch, index) for index, ch in enumerate(text.lower())]  # casefold of ASCII is lower
+    else:
+        chars = [(ch, index) for index, original in enumerate(text) for ch in _fold_char(original)]
     atoms: list[_Atom] = []
     word = -1
     current: list[tuple[str, int]] = []
@@ -145,11 +148,13 @@ def _cuts(atoms: list[_Atom]) -> list[bool]:
     return cuts
 
 
+@lru_cache(maxsize=65536)
 def term_key(text: str) -> str:
     """The joined normalized form of a query word or phrase: "X-100V" -> "x100v", "Pro Max" -> "promax"."""
     return "".join(atom.text for atom in _atoms(text))
 
 
+@lru_cache(maxsize=65536)
 def term_atoms(text: str) -> int:
     return len(_atoms(text))
 

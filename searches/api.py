@@ -7,18 +7,21 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.selectors import user_of
+from core import usercache
 from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
 from listings.selectors import marketplace_health
 from searches import matching, selectors, services
 from searches.aliases import alias_table
-from searches.filters import MatchFilter
+from searches.filters import MatchFilter, match_filter_lookups
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
 from searches.query import parse as parse_query
 
@@ -153,7 +156,7 @@ PREVIEW_EXAMPLE = {
             "currency": "USD",
             "marketplace": "sandbox",
             "url": "https://market.example/items/9042",
-            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none",
+            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 420.00 ≤ 600.00 USD",
         }
     ],
     "near_misses": [
@@ -262,15 +265,16 @@ class SearchViewSet(viewsets.ModelViewSet):
         return "scout" if getattr(self, "action", None) == "run" else None
 
     def get_queryset(self) -> Any:
-        return selectors.search_list_for_user(user=self.request.user)
+        return selectors.search_list_for_user(user=user_of(self.request))
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return SearchDetailSerializer if getattr(self, "action", None) == "retrieve" else SearchSerializer
 
-    def perform_create(self, serializer: SearchSerializer) -> None:
-        serializer.instance = services.search_create(owner=self.request.user, **serializer.validated_data)
+    def perform_create(self, serializer: serializers.BaseSerializer[Search]) -> None:
+        serializer.instance = services.search_create(owner=user_of(self.request), **serializer.validated_data)
 
-    def perform_update(self, serializer: SearchSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Search]) -> None:
+        assert serializer.instance is not None  # an update always has the row it updates
         serializer.instance = services.search_update(search=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance: Search) -> None:
@@ -418,12 +422,13 @@ class MatchedListingSerializer(serializers.ModelSerializer):
         fields = list(LISTING_EXAMPLE)
         read_only_fields = fields
 
-    def to_representation(self, match: Match) -> dict[str, Any]:
+    def to_representation(self, instance: Match) -> dict[str, Any]:
         """The declared fields' output, built directly: pages of 50 rows are the API's hot path.
 
         DRF's generic loop costs ~0.15 ms per row here (bench/api.py); this costs a tenth.
         test_api_listings checks that both give the same output.
         """
+        match = instance
         listing = match.listing
         return {
             "id": match.pk,
@@ -442,6 +447,28 @@ class MatchedListingSerializer(serializers.ModelSerializer):
             "score_explanation": match.score_explanation,
             "saved": match.saved,
         }
+
+
+def listing_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """One row of selectors.match_rows_for_user as MatchedListingSerializer writes it."""
+    (pk, listing_id, search_id, title, url, price, currency, condition, market, image, first_seen, matched, score, why, saved) = row
+    return {
+        "id": pk,
+        "listing_id": listing_id,
+        "search_id": search_id,
+        "title": title,
+        "url": url,
+        "price": _money(price),
+        "currency": currency,
+        "condition": condition,
+        "marketplace": market,
+        "image_url": image,
+        "first_seen_at": _DATETIME.to_representation(first_seen),
+        "matched_at": _DATETIME.to_representation(matched),
+        "deal_score": _money(score),
+        "score_explanation": why,
+        "saved": saved,
+    }
 
 
 _DATETIME = serializers.DateTimeField()
@@ -498,14 +525,31 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     filterset_class = MatchFilter
 
     def get_queryset(self) -> Any:
-        return selectors.match_list_for_user(user=self.request.user)
+        return selectors.match_list_for_user(user=user_of(self.request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The hot path: plain parameter checks, rows as tuples, one dict per row
+        # (bench/api.py --profile shows where the generic path spent its time).
+        # Pages are kept per user for a few seconds (core.usercache: forgotten when a match,
+        # a search or a scout's writes change them); the host is part of the key because
+        # the next/previous links are absolute.
+        cache_field = f"listings {request.get_host()} {request.get_full_path()}" if usercache.enabled() else ""
+        if cache_field and (cached := usercache.user_view_get(request.user.pk, cache_field)) is not None:
+            return Response(orjson.loads(cached))
+        lookups, ordering = match_filter_lookups(request.query_params)
+        rows = selectors.match_rows_for_user(user=request.user, lookups=lookups, ordering=ordering)
+        page = self.paginate_queryset(rows)
+        response = self.get_paginated_response([listing_row(row) for row in page])
+        if cache_field:
+            usercache.user_view_set(request.user.pk, cache_field, orjson.dumps(response.data))
+        return response
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return MatchedListingDetailSerializer if self.action == "retrieve" else MatchedListingSerializer
 
     def get_object(self) -> Match:
         pk = self.kwargs["pk"]
-        return selectors.match_get_for_user(user=self.request.user, match_id=int(pk), with_history=self.action == "retrieve")
+        return selectors.match_get_for_user(user=user_of(self.request), match_id=int(pk), with_history=self.action == "retrieve")
 
     def _verdict(self, match: Match) -> Response:
         return Response(MatchedListingSerializer(match).data)

@@ -33,7 +33,7 @@ from lxml.etree import XPath
 from listings.agents import register
 from listings.agents._html import parse_html, raise_if_blocked, text_of
 from listings.agents.base import Agent, FetchRequest, ListingData, ParseContext, ParseError, ParseResult, ScoutQuery
-from listings.normalize import canonical_url, clean_title, parse_price, to_decimal
+from listings.normalize import as_dict, canonical_url, clean_title, parse_price, to_decimal
 
 
 def _cls(name: str) -> str:
@@ -116,7 +116,7 @@ def _ld_items(document: lxml.html.HtmlElement) -> list[dict[str, Any]] | None:
             return 0
 
     ordered = sorted((e for e in elements if isinstance(e, dict)), key=position)
-    return [e.get("item") if isinstance(e.get("item"), dict) else {} for e in ordered]
+    return [as_dict(e.get("item")) for e in ordered]
 
 
 def _ld_for(title: str, position: int, ld_items: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -149,16 +149,16 @@ def _from_static_row(
     if match is None or not title:
         return None
     ld = _ld_for(title, position, ld_items)
-    offer = ld.get("offers") if isinstance(ld.get("offers"), dict) else {}
+    offer = as_dict(ld.get("offers"))
     currency = str(offer.get("priceCurrency") or "").upper()
     price = to_decimal(offer.get("price"))  # the JSON-LD's plain number, when the row has one
     if price is None or not currency:
         money = parse_price(texts.get("price", ""), default_currency=currency or ctx.default_currency)
         price, currency = (money.amount if price is None else price), currency or money.currency
-    place = offer.get("availableAtOrFrom") if isinstance(offer.get("availableAtOrFrom"), dict) else {}
+    place = as_dict(offer.get("availableAtOrFrom"))
     images = ld.get("image") or []
     image = images[0] if isinstance(images, list) and images else (images if isinstance(images, str) else "")
-    geo = place.get("geo") if isinstance(place.get("geo"), dict) else {}
+    geo = as_dict(place.get("geo"))
     return ListingData(
         external_id=match.group(1),
         url=canonical_url(href, ctx.url),

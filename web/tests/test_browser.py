@@ -152,7 +152,7 @@ def test_a_person_finds_a_deal_in_the_browser(browser, live_server, sandbox_mark
     browser.find_element(By.ID, "id_query").send_keys("fujifilm x100v")
     browser.find_element(By.CSS_SELECTOR, f"input[name=marketplaces][value='{sandbox_marketplace.pk}']").click()
     browser.find_element(By.ID, "id_max_price").send_keys("1300")
-    _wait(browser, lambda d: "newest listings we hold match now" in d.find_element(By.ID, "preview").text)
+    _wait(browser, lambda d: "would match now" in d.find_element(By.ID, "preview").text)
     _check_page(browser, "search-new")
     browser.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
     _wait(browser, lambda d: "/searches/" in d.current_url and d.current_url.rstrip("/").split("/")[-1].isdigit())
