@@ -41,6 +41,12 @@ class Marketplace(models.Model):
 class Listing(models.Model):
     """One item on one marketplace, as last seen."""
 
+    class Kind(models.TextChoices):
+        # listings.kinds guesses it from the title (and category) at upsert.
+        ITEM = "item", "The thing itself"
+        ACCESSORY = "accessory", "Accessory or box"
+        PARTS = "parts", "Parts or not working"
+
     marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE, related_name="listings")
     external_id = models.CharField(max_length=200)
     url = models.URLField(max_length=1000)
@@ -71,6 +77,9 @@ class Listing(models.Model):
     # probably sold, at its last price (listings.sold). Sold estimates weigh more in a
     # market value than asking prices do.
     sold_estimated_at = models.DateTimeField(null=True, blank=True)
+    # An accessory, an empty box or parts is never a comparable of the thing itself (the
+    # deal score), and a search matches it only when it wants one (searches.matching).
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ITEM)
 
     class Meta:
         constraints = [

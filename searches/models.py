@@ -121,6 +121,9 @@ class Match(models.Model):
     # How far the market value can be trusted: comparables' count and spread (searches.scoring).
     score_confidence = models.CharField(max_length=6, choices=Confidence.choices, blank=True)
     comparables_count = models.PositiveIntegerField(null=True, blank=True)
+    match_explanation = models.CharField(
+        max_length=300, blank=True, help_text="Why the listing matched: \"matched 'fuji'≈'Fujifilm' (alias), 'x100v'; excluded: none\"."
+    )
     saved = models.BooleanField(default=False)
     dismissed = models.BooleanField(default=False)
     # The price a price drop is measured from: the price when matched, then the price

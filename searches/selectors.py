@@ -124,11 +124,11 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     """Listing id -> price of the search's matches seen within MARKET_WINDOW, converted to
     the search's currency at the ECB rate (plus shipping when the search includes it);
-    listings in a currency without a rate are left out. The market summary and the web
+    listings in a currency without a rate, accessories, boxes and parts are left out. The market summary and the web
     pages' charts use this; the deal score refines it per listing (searches.services)."""
     since = timezone.now() - MARKET_WINDOW
     rates = current_rates()
-    rows = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False).values_list(
+    rows = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM).values_list(
         "id", "price", "currency", "shipping"
     )
     prices: dict[int, Decimal] = {}

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +20,6 @@ from core.errors import DomainError
 from core.usercache import user_views_forget
 from listings import places
 from listings.agents import ScoutQuery, get_agent
-from listings.kinds import classify_title
 from listings.models import Listing, Marketplace
 from listings.money import Rates, current_rates
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
@@ -86,8 +86,20 @@ def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, Any]:
     return {name: value for name, value in fields.items() if name in wanted}
 
 
+def claim_lease() -> timedelta:
+    """How long a claimed search waits for its scout before it is due again.
+
+    The Redis broker pops a task off its list: a worker killed mid-scout (OOM, a pod
+    evicted, kill -9) takes it along, and nothing retries it. So a claim only moves the
+    search on by this lease; the scout, when it finishes, moves it on by its interval.
+    A scout that never finishes leaves the search due again once the lease is over, and
+    the next dispatch queues it again. Longer than a task may run (Q_TIMEOUT) plus a margin.
+    """
+    return timedelta(seconds=settings.SCOUT_CLAIM_LEASE_SECONDS)
+
+
 def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Search]:
-    """Claim the due searches and move their next run on, in one transaction.
+    """Claim the due searches and move their next run on by the lease, in one transaction.
 
     ``skip_locked`` makes a second dispatcher on PostgreSQL pass over rows the first
     has locked instead of waiting for them; once the first commits, the rows are no
@@ -104,8 +116,21 @@ def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Searc
         for search in due:
             by_interval[search.interval_minutes].append(search.pk)
         for interval, ids in by_interval.items():
-            Search.objects.filter(pk__in=ids).update(next_run_at=now + timedelta(minutes=interval), last_run_at=now)
+            step = min(timedelta(minutes=interval), claim_lease())
+            Search.objects.filter(pk__in=ids).update(next_run_at=now + step, last_run_at=now)
     return due
+
+
+def searches_scouted(*, search_ids: list[int]) -> None:
+    """A scout of these searches finished (whatever its outcome): next run one interval after the claim."""
+    for pk, interval, last_run_at, next_run_at in Search.objects.filter(pk__in=search_ids).values_list(
+        "pk", "interval_minutes", "last_run_at", "next_run_at"
+    ):
+        if last_run_at is None:
+            continue
+        due = last_run_at + timedelta(minutes=interval)
+        if next_run_at is None or next_run_at < due:
+            Search.objects.filter(pk=pk, last_run_at=last_run_at).update(next_run_at=due)
 
 
 def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
@@ -182,6 +207,7 @@ class ScoutGroupResult:
 def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupResult:
     """Scout one query, then let each search of the group match what was found."""
     outcome = marketplace_scout(query=query)
+    searches_scouted(search_ids=search_ids)
     result = ScoutGroupResult(outcome=outcome)
     if not outcome.ok or not outcome.upsert.listings:
         return result
@@ -232,9 +258,13 @@ def searches_apply_scout(
     rates = current_rates()
     candidates: dict[int, list[Listing]] = {}
     rules_by_search: dict[int, matching.MatchRules] = {}
+    reasons: dict[tuple[int, int], str] = {}  # (search, listing) -> why it matched
     for search in searches:
         rules = rules_by_search[search.pk] = matching.rules_for(search, aliases=aliases, rates=rates)
-        found = [listing for listing, _why in group.matching(rules)]
+        found = []
+        for listing, why in group.matching(rules):
+            found.append(listing)
+            reasons[search.pk, listing.pk] = why
         if found:
             candidates[search.pk] = found
     if not candidates:
@@ -273,9 +303,10 @@ def searches_apply_scout(
                         search=search,
                         listing=listing,
                         deal_score=score.score if score else None,
-                        score_explanation=_explanation(score, rules_by_search[search.pk], listing),
+                        score_explanation=score.explanation if score else "",
                         score_confidence=market.confidence if market and score else "",
                         comparables_count=market.count if market and score else None,
+                        match_explanation=_match_explanation(reasons.get((search.pk, listing.pk), ""), rules_by_search[search.pk], listing),
                         reference_price=listing.price,
                     )
                 )
@@ -313,11 +344,10 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
     return events, to_update
 
 
-def _explanation(score: scoring.DealScore | None, rules: matching.MatchRules, listing: Listing) -> str:
-    """The deal score's sentence, and how far away the listing is when the search has a radius."""
+def _match_explanation(why: str, rules: matching.MatchRules, listing: Listing) -> str:
+    """Why it matched, and how far away the listing is when the search has a radius."""
     where = geo.place_explanation(rules.place, latitude=listing.latitude, longitude=listing.longitude)
-    parts = [part for part in (score.explanation if score else "", where) if part]
-    return "; ".join(parts)[:300]
+    return "; ".join(part for part in (why, where) if part)[:300]
 
 
 @dataclass(frozen=True)
@@ -332,11 +362,6 @@ class PoolEntry:
     accessory: bool
 
 
-def is_accessory(title: str, category: str = "") -> bool:
-    """Accessories, empty boxes and parts are no comparables of the thing itself (nor it of them)."""
-    return not classify_title(title, category or None).is_item
-
-
 def _pool_entry(listing: Listing, *, search: Search, rates: Rates) -> PoolEntry | None:
     converted = money.converted_amount(
         listing.price,
@@ -348,14 +373,14 @@ def _pool_entry(listing: Listing, *, search: Search, rates: Rates) -> PoolEntry 
     )
     if converted is None:
         return None
-    category = str((listing.raw or {}).get("categoryId") or "") if isinstance(listing.raw, dict) else ""
     return PoolEntry(
         listing_id=listing.pk,
         amount=converted.amount,
         condition=listing.condition,
         dedupe_key=listing.dedupe_key,
         sold=listing.sold_estimated_at is not None,
-        accessory=is_accessory(listing.title, category),
+        # What the accessory detector said at upsert (listings.kinds, with the site's category).
+        accessory=listing.kind != Listing.Kind.ITEM,
     )
 
 
@@ -363,7 +388,7 @@ def comparable_pool(search: Search, *, rates: Rates, extra: list[Listing] | None
     """The search's matched listings seen within COMPARABLES_WINDOW (and ``extra``), in its currency."""
     since = timezone.now() - COMPARABLES_WINDOW
     known = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False).only(
-        "id", "title", "price", "currency", "shipping", "condition", "dedupe_key", "sold_estimated_at", "raw"
+        "id", "price", "currency", "shipping", "condition", "dedupe_key", "sold_estimated_at", "kind"
     )
     listings = {listing.pk: listing for listing in known}
     for listing in extra or []:

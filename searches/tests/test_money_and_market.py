@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from listings import money as rates_module
+from listings.kinds import classify_title
 from listings.models import Listing
 from listings.money import Rates, exchange_rates_store
 from listings.services import UpsertResult
@@ -97,7 +98,10 @@ def camera_market(ecb: Any) -> Any:
     search = SearchFactory(query="fujifilm x100v", currency="USD", marketplaces=[market])
 
     def seen(price: str, currency: str = "USD", condition: str = "used", title: str = "Fujifilm X100V", **extra: Any) -> Listing:
-        listing = ListingFactory(marketplace=market, title=title, price=Decimal(price), currency=currency, condition=condition, **extra)
+        kind = classify_title(title, None).kind  # as the upsert sets it
+        listing = ListingFactory(
+            marketplace=market, title=title, price=Decimal(price), currency=currency, condition=condition, kind=kind, **extra
+        )
         MatchFactory(search=search, listing=listing, deal_score=None)
         return listing
 
@@ -138,7 +142,7 @@ def test_a_listing_is_never_its_own_comparable(camera_market: Any) -> None:
 
 
 def test_accessories_are_no_comparables_of_the_thing_itself(camera_market: Any) -> None:
-    world = camera_market  # the accessory detector is matching's own (listings.kinds)
+    world = camera_market  # the accessory detector is matching's own (listings.kinds, at upsert)
     for price in ("1000", "1010", "1020", "1030", "1040"):
         world.seen(price)
     for price in ("20", "25", "30", "35", "40", "45"):

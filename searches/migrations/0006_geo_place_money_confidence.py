@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('searches', '0004_query_load_aliases'),
+        ('searches', '0005_query_match_explanation'),
     ]
 
     operations = [

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('listings', '0004_merge_parse_catalog'),
+        ('listings', '0005_query_listing_kind'),
     ]
 
     operations = [
