@@ -458,6 +458,12 @@ class MatchedListingSerializer(serializers.ModelSerializer):
         "null when the listing's currency has no ECB rate.",
     )
     converted_currency = serializers.CharField(source="search.currency", read_only=True, help_text="The search's currency.")
+    score_confidence = serializers.CharField(
+        read_only=True, help_text="How far the deal score can be trusted: high, medium or low; empty without a score."
+    )
+    comparables_count = serializers.IntegerField(
+        read_only=True, allow_null=True, help_text="Comparables the market value was computed from; null without a score."
+    )
     rate_date = _RateDateField(
         allow_null=True, read_only=True, help_text="The ECB day of the rate used; null when no conversion was needed."
     )
