@@ -26,8 +26,10 @@ _SALT = "accounts.email_change"
 EMAIL_CHANGE_MAX_AGE = 24 * 3600
 
 
-def email_change_request(*, user: User, new_email: str, confirm_url: Callable[[str], str]) -> str:
-    """Send a confirmation link to ``new_email``; returns the token. Nothing changes yet."""
+def email_change_request(*, user: User, password: str, new_email: str, confirm_url: Callable[[str], str]) -> str:
+    """Check the password, send a confirmation link to ``new_email``; returns the token. Nothing changes yet."""
+    if not user.check_password(password):
+        raise DomainError("Wrong password.", field="password", code="wrong_password")
     new_email = User.objects.normalize_email(new_email.strip()).lower()
     try:
         validate_email(new_email)

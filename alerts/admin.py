@@ -4,7 +4,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from alerts.models import Alert, Delivery, Notification, NotificationChannel
+from alerts.models import Alert, Delivery, Notification, NotificationChannel, UserNotice
 from alerts.services import alert_retry
 
 
@@ -40,6 +40,23 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     exclude = ["secret"]
     readonly_fields = ["masked_secret", "disabled_at", "created_at"]
 
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        # `?secret__startswith=w` would answer "1 result" or "0": a secret recovered a
+        # character at a time. Secrets and the config (a webhook URL may hold a token)
+        # are never filtered on; Django answers 400 (DisallowedModelAdminLookup).
+        if refuses_secret_lookup(lookup):
+            return False
+        return super().lookup_allowed(lookup, value, request)
+
+
+SECRET_LOOKUP_FIELDS = ("secret", "config")
+
+
+def refuses_secret_lookup(lookup: str) -> bool:
+    """True for a changelist lookup that touches a channel's secret or config, directly or through a relation."""
+    parts = lookup.split("__")
+    return any(part in SECRET_LOOKUP_FIELDS for part in parts)
+
 
 class DeliveryInline(admin.TabularInline):
     model = Delivery
@@ -59,7 +76,25 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
+        return not refuses_secret_lookup(lookup) and super().lookup_allowed(lookup, value, request)
+
     list_display = ["id", "notification", "channel", "status", "attempts", "next_attempt_at", "sent_at", "error"]
     list_filter = ["status", "channel__kind"]
     raw_id_fields = ["notification", "channel"]
     readonly_fields = ["claimed_at", "created_at", "sent_at", "error"]
+
+
+@admin.register(UserNotice)
+class UserNoticeAdmin(admin.ModelAdmin):
+    """Service notices sent (a marketplace someone depends on broke, or works again): a record."""
+
+    list_display = ["created_at", "user", "key", "subject", "channels_sent", "sent_at"]
+    search_fields = ["user__email", "key", "subject"]
+    date_hierarchy = "created_at"
+    list_select_related = ["user"]
+    readonly_fields = ["user", "key", "subject", "text", "created_at", "sent_at", "channels_sent", "error"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

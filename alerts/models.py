@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from core.crypto import EncryptedTextField
+
 
 class NotificationChannel(models.Model):
     """One place a person wants alerts: an e-mail address, a webhook, or an Apprise URL.
@@ -23,7 +25,8 @@ class NotificationChannel(models.Model):
     kind = models.CharField(max_length=20, choices=Kind.choices)
     label = models.CharField(max_length=100, blank=True)
     config = models.JSONField(default=dict, blank=True, help_text="Non-secret settings: webhook url, e-mail address.")
-    secret = models.CharField(max_length=1000, blank=True, help_text="Webhook signing secret or Apprise URL; shown masked.")
+    # Encrypted at rest (core.crypto): a database dump holds only ciphertext; never filtered on.
+    secret = EncryptedTextField(blank=True, help_text="Webhook signing secret or Apprise URL; shown masked, stored encrypted.")
     enabled = models.BooleanField(default=True)
     disabled_reason = models.CharField(max_length=500, blank=True)
     disabled_at = models.DateTimeField(null=True, blank=True)
@@ -177,3 +180,28 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} for search {self.search_id}"
+
+
+class UserNotice(models.Model):
+    """A service notice we sent a person (a marketplace they depend on broke, or works again).
+
+    ``key`` names the event (``outage:12:down``); the unique constraint makes sending one
+    at most once per person however many rounds and workers try (alerts.notices).
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notices")
+    key = models.CharField(max_length=100)
+    subject = models.CharField(max_length=200)
+    text = models.TextField()
+    created_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    channels_sent = models.PositiveSmallIntegerField(default=0)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="usernotice_once_per_user_key"),
+        ]
+
+    def __str__(self) -> str:
+        return f"notice {self.key} to user {self.user_id}"

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import user_of
-from alerts import channel_services, selectors, services
+from alerts import selectors, services
 from alerts.models import NotificationChannel
 from alerts.tokens import unsubscribe_token_read
 
@@ -146,7 +146,7 @@ class ChannelDetailView(APIView):
         tags=["alerts"],
     )
     def delete(self, request: Request, channel_id: int) -> Response:
-        channel_services.channel_delete(channel=selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id))
+        services.channel_delete(channel=selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from core.cache import UNAVAILABLE_ERRORS
 from core.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,12 @@ _CODES = {
     415: "unsupported_media_type",
     429: "throttled",
     500: "server_error",
+    503: "service_unavailable",
 }
+
+# Seconds a client is asked to wait when a backing service is down: long enough for a
+# Redis failover or a pod restart, short enough that a person retrying by hand is not stuck.
+UNAVAILABLE_RETRY_AFTER = 30
 
 
 def error_body(status_code: int, detail: str, *, code: str | None = None, errors: dict[str, list[str]] | None = None) -> dict[str, Any]:
@@ -91,6 +97,12 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, DomainError):
         errors = {exc.field: [exc.message]} if exc.field else {}
         return Response(error_body(400, exc.message, code=exc.code, errors=errors), status=400)
+    if isinstance(exc, UNAVAILABLE_ERRORS):
+        # Redis (cache or task broker) or the database is unreachable: the request did not
+        # happen, and may work if repeated. Named by type only: messages carry host names.
+        logger.warning("backing_service_unavailable", extra={"error_type": type(exc).__name__})
+        body = error_body(503, "A service we depend on is unavailable; nothing was changed. Try again shortly.")
+        return Response(body, status=503, headers={"Retry-After": str(UNAVAILABLE_RETRY_AFTER)})
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(detail=serializers.as_serializer_error(exc))
     response = drf_exception_handler(exc, context)

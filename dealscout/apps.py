@@ -9,6 +9,7 @@ class DealScoutConfig(AppConfig):
     verbose_name = "Deal Scout"
 
     def ready(self) -> None:
+        from dealscout import checks  # noqa: F401 - registers the system checks
         from dealscout.schedules import ensure_schedules_after_migrate
 
         # Schedules live in code and are (re)created after every migrate, never by hand.

@@ -23,6 +23,8 @@ SCHEDULES = [
     ScheduleSpec(name="dispatch-due-searches", func="searches.tasks.dispatch_due", schedule_type="I", minutes=1),
     # Also sends the digests (hourly, daily, quiet hours, hourly cap) and the retries that came due.
     ScheduleSpec(name="deliver-due-alerts", func="alerts.tasks.deliver_due", schedule_type="I", minutes=1),
+    # Marketplaces with no good run for MARKETPLACE_OUTAGE_AFTER_HOURS: tell the people who use them, once.
+    ScheduleSpec(name="notify-marketplace-outages", func="searches.tasks.notify_marketplace_outages", schedule_type="I", minutes=5),
     ScheduleSpec(name="purge-expired-data", func="accounts.tasks.purge_expired", schedule_type="D"),
 ]
 

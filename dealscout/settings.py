@@ -38,6 +38,19 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off")
     SECRET_KEY = _DEV_SECRET_KEY
 
+# Keys for secrets stored encrypted (core.crypto): comma-separated Fernet keys, the first
+# encrypts, all decrypt (rotation: docs/RUNBOOK.md). Unset: derived from SECRET_KEY, which
+# only the embedded default may do (a system check stops production without it).
+FIELD_ENCRYPTION_KEYS = [key.strip() for key in (env_str("FIELD_ENCRYPTION_KEY") or "").split(",") if key.strip()]
+for _key in FIELD_ENCRYPTION_KEYS:
+    try:
+        __import__("cryptography.fernet").fernet.Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must hold Fernet keys (32 url-safe base64 bytes each), comma-separated; "
+            'make one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+        ) from None
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
@@ -55,12 +68,15 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_q",
     "django_prometheus",
+    "django_htmx",
     "dealscout",
     "monitoring",
     "accounts",
     "listings",
     "searches",
     "alerts",
+    # The pages for people who save searches: a top-level app like dealscout (no domain app imports it).
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +89,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # request.htmx: is this an htmx request (a partial update), and for which element.
+    "django_htmx.middleware.HtmxMiddleware",
+    # A strict Content-Security-Policy on the web app's pages only (the admin and Swagger UI keep theirs).
+    "web.middleware.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "dealscout.urls"
@@ -184,6 +204,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# The web app's session sign-in (web.urls).
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:deals"
+LOGOUT_REDIRECT_URL = "web:login"
+PASSWORD_RESET_TIMEOUT = 3 * 3600
+
 # Reverse proxies in front of the web pods (the ingress): the client address is the one
 # the outermost of them saw, never what the client wrote in X-Forwarded-For (core.clientip).
 NUM_PROXIES = env_int("NUM_PROXIES", 0, minimum=0)
@@ -205,6 +231,12 @@ REST_FRAMEWORK = {
         "dealscout.throttles.ScopedThrottle",
     ],
     "EXCEPTION_HANDLER": "dealscout.api.exception_handler",
+    # DRF's parsers, with a nesting limit on JSON (a 100,000-deep body is a 400, not a RecursionError).
+    "DEFAULT_PARSER_CLASSES": [
+        "dealscout.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -285,6 +317,9 @@ SCOUT_MAX_RATE_WAIT = env_float("SCOUT_MAX_RATE_WAIT", 120.0, maximum=3600)
 SCOUT_BREAKER_THRESHOLD = env_int("SCOUT_BREAKER_THRESHOLD", 5, minimum=1)
 SCOUT_BREAKER_COOLDOWN = env_float("SCOUT_BREAKER_COOLDOWN", 300.0, minimum=1, maximum=86400)
 SCOUT_ROBOTS_TTL = env_int("SCOUT_ROBOTS_TTL", 3600, minimum=0)
+# A marketplace that has had no good run for this long, while being tried, is "down":
+# the people whose active searches use it get one notice (listings.selectors, searches.outages).
+MARKETPLACE_OUTAGE_AFTER_HOURS = env_float("MARKETPLACE_OUTAGE_AFTER_HOURS", 6.0, minimum=0.05, maximum=24 * 30)
 
 # --- Retention ------------------------------------------------------------------------
 LISTING_RETENTION_DAYS = env_int("LISTING_RETENTION_DAYS", 30, minimum=1)

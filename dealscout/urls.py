@@ -11,6 +11,7 @@ from accounts.forms import LimitedAuthenticationForm
 from alerts import api as alerts_api
 from dealscout.api import router
 from dealscout.dashboard import DashboardView
+from listings import api as listings_api
 from monitoring import views as monitoring_views
 from searches import api as searches_api
 
@@ -18,6 +19,7 @@ from searches import api as searches_api
 router.register("searches", searches_api.SearchViewSet, basename="search")
 router.register("listings", searches_api.MatchedListingViewSet, basename="listing")
 router.register("alerts", alerts_api.AlertViewSet, basename="alert")
+router.register("marketplaces", listings_api.MarketplaceViewSet, basename="marketplace")
 
 urlpatterns = [
     path("health", monitoring_views.health, name="health"),
@@ -37,6 +39,8 @@ urlpatterns = [
         auth_views.LoginView.as_view(template_name="rest_framework/login.html", authentication_form=LimitedAuthenticationForm),
     ),
     path("api/session/", include("rest_framework.urls")),
+    # The web app for people who save searches: /, /signup/, /login/, /searches/, ... (last: it owns "/").
+    path("", include("web.urls")),
 ]
 
 # Non-DRF paths under /api/ answer in the API's one error shape (dealscout.api).

@@ -7,18 +7,18 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.scrape_health import scrape_health, task_queue_depth
-from listings.services import marketplaces_set_enabled
+from listings.services import marketplace_check, marketplaces_set_enabled
 
 
 @admin.register(Marketplace)
 class MarketplaceAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "agent", "enabled", "requests_per_minute", "default_currency", "base_url"]
-    list_filter = ["enabled", "agent"]
+    list_display = ["name", "slug", "agent", "enabled", "requests_per_minute", "default_currency", "country", "base_url"]
+    list_filter = ["enabled", "agent", "country"]
     search_fields = ["name", "slug", "base_url"]
     prepopulated_fields = {"slug": ["name"]}
-    actions = ["disable_marketplaces", "enable_marketplaces"]
+    actions = ["disable_marketplaces", "enable_marketplaces", "check_marketplaces"]
 
     @admin.action(description="Disable the selected marketplaces (stop scouting them)")
     def disable_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
@@ -29,6 +29,18 @@ class MarketplaceAdmin(admin.ModelAdmin):
     def enable_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
         changed = marketplaces_set_enabled(marketplace_ids=list(queryset.values_list("pk", flat=True)), enabled=True)
         self.message_user(request, f"{changed} marketplace(s) enabled.", messages.SUCCESS)
+
+    @admin.action(description="Check the selected marketplaces now (one live query each)")
+    def check_marketplaces(self, request: HttpRequest, queryset: QuerySet[Marketplace]) -> None:
+        # Each check is a real, rate-limited fetch: a handful at a time keeps the page responsive.
+        selected = list(queryset.order_by("slug")[: self.CHECK_AT_MOST + 1])
+        for marketplace in selected[: self.CHECK_AT_MOST]:
+            result = marketplace_check(marketplace=marketplace)
+            self.message_user(request, f"Check {result.summary()}", messages.SUCCESS if result.ok else messages.ERROR)
+        if len(selected) > self.CHECK_AT_MOST:
+            self.message_user(request, f"Checked the first {self.CHECK_AT_MOST}; select fewer to check the rest.", messages.WARNING)
+
+    CHECK_AT_MOST = 5
 
 
 class PriceObservationInline(admin.TabularInline):
@@ -68,8 +80,18 @@ class PriceObservationAdmin(admin.ModelAdmin):
 
 @admin.register(ScrapeRun)
 class ScrapeRunAdmin(admin.ModelAdmin):
-    list_display = ["started_at", "marketplace", "query", "status", "http_status", "listings_found", "listings_created", "duration_ms"]
-    list_filter = ["status", "marketplace"]
+    list_display = [
+        "started_at",
+        "marketplace",
+        "query",
+        "status",
+        "trigger",
+        "http_status",
+        "listings_found",
+        "listings_created",
+        "duration_ms",
+    ]
+    list_filter = ["status", "trigger", "marketplace"]
     search_fields = ["query", "url", "error"]
     date_hierarchy = "started_at"
     list_select_related = ["marketplace"]
@@ -96,3 +118,17 @@ class ScrapeRunAdmin(admin.ModelAdmin):
             "now": timezone.now(),
         }
         return TemplateResponse(request, "admin/scrape_health.html", context)
+
+
+@admin.register(MarketplaceOutage)
+class MarketplaceOutageAdmin(admin.ModelAdmin):
+    """Times a marketplace had no good run for MARKETPLACE_OUTAGE_AFTER_HOURS: opened and ended by the schedule."""
+
+    list_display = ["marketplace", "started_at", "detected_at", "last_good_at", "ended_at"]
+    list_filter = ["marketplace"]
+    date_hierarchy = "started_at"
+    list_select_related = ["marketplace"]
+    readonly_fields = ["marketplace", "started_at", "detected_at", "last_good_at", "ended_at", "last_error"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # outages are detected, not typed in

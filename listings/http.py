@@ -78,6 +78,11 @@ class FetchResponse:
     # 304: the page has not changed since the validators we sent; ``body`` is empty.
     not_modified: bool = False
     attempts: int = 1
+    # The ETag/Last-Modified this 200 answer carried, and where they would be kept. They
+    # are kept only when the caller says the page was good (``PoliteClient.validators_keep``):
+    # a bot challenge with an ETag must not turn every later round into a 304.
+    validators: dict[str, str] = field(default_factory=dict)
+    validators_key: str = ""
 
 
 @dataclass(frozen=True)
@@ -271,7 +276,7 @@ class PoliteClient:
             raise FetchError(f"circuit breaker open for {self.policy.slug}: skipped until the cool-down ends", status="skipped")
         if self.policy.obey_robots_txt and not self.robots_allowed(full_url):
             raise FetchError(f"robots.txt of {urlsplit(full_url).netloc} disallows {urlsplit(full_url).path}", status="blocked")
-        validators_key = f"scout:validators:{self.policy.slug}:{hashlib.sha256(full_url.encode()).hexdigest()[:24]}"
+        validators_key = self._validators_key(full_url)
         validators = _cache_call(None, self.cache.get, validators_key) or {}
         request_headers = dict(headers or {})
         if validators.get("etag"):
@@ -279,14 +284,26 @@ class PoliteClient:
         if validators.get("last_modified"):
             request_headers["If-Modified-Since"] = validators["last_modified"]
         response = self._request_with_retries("GET", full_url, headers=request_headers)
+        response.validators_key = validators_key
         if response.status_code == 200:
-            new_validators = {
+            response.validators = {
                 "etag": response.headers.get("ETag", ""),
                 "last_modified": response.headers.get("Last-Modified", ""),
             }
-            if any(new_validators.values()):
-                _cache_call(None, self.cache.set, validators_key, new_validators, timeout=7 * 86400)
         return response
+
+    def validators_keep(self, response: FetchResponse) -> None:
+        """Send this page's validators with the next fetch of its URL (call once it parsed well)."""
+        if response.validators_key and any(response.validators.values()):
+            _cache_call(None, self.cache.set, response.validators_key, response.validators, timeout=7 * 86400)
+
+    def validators_forget(self, response: FetchResponse) -> None:
+        """The page was unreadable or a challenge: the next fetch asks for the whole page again."""
+        if response.validators_key:
+            _cache_call(None, self.cache.delete, response.validators_key)
+
+    def _validators_key(self, full_url: str) -> str:
+        return f"scout:validators:{self.policy.slug}:{hashlib.sha256(full_url.encode()).hexdigest()[:24]}"
 
     def post(
         self, url: str, *, data: dict[str, str], auth: tuple[str, str] | None = None, headers: dict[str, str] | None = None
@@ -415,7 +432,7 @@ class PoliteClient:
             try:
                 with self._open(method, current, headers=headers, data=data, auth=auth, timeout=timeout) as response:
                     if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
-                        target = urljoin(current, response.headers["Location"])
+                        target = _redirect_target(current, response.headers["Location"])
                         if urlsplit(target).netloc != urlsplit(current).netloc:
                             # Credentials are for the host we chose, never for the one it sends us to.
                             headers = {k: v for k, v in headers.items() if k.lower() not in ("authorization", "cookie")}
@@ -448,6 +465,10 @@ class PoliteClient:
                 ) from exc
             except requests.RequestException as exc:
                 raise FetchError(f"request failed: {type(exc).__name__}", status="http_error") from exc
+            except ValueError as exc:
+                # requests parses a redirect's Location even when it follows none itself:
+                # "http://[::1/ok" or a port of 99999 is a ValueError from urllib, not a crash.
+                raise FetchError(f"redirect to a malformed URL: {exc}", status="http_error") from exc
         raise FetchError(f"more than {MAX_REDIRECTS} redirects", status="http_error")
 
     @contextmanager
@@ -457,6 +478,17 @@ class PoliteClient:
             yield response
         finally:
             response.close()
+
+
+def _redirect_target(current: str, location: str) -> str:
+    """Where a redirect points, or FetchError when the Location is no URL (bad IPv6, bad port)."""
+    try:
+        target = urljoin(current, location.strip())
+        parts = urlsplit(target)
+        _ = parts.port  # raises ValueError for a port out of range
+    except ValueError as exc:
+        raise FetchError(f"redirect to a malformed URL {location[:200]!r}: {exc}", status="http_error") from exc
+    return target
 
 
 def _same_origin(url: str, base_url: str) -> bool:

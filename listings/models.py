@@ -23,6 +23,7 @@ class Marketplace(models.Model):
     enabled = models.BooleanField(default=True)
     requests_per_minute = models.PositiveIntegerField(default=10)
     default_currency = models.CharField(max_length=3, default="USD")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2 code of the site's country; empty: none.")
     allow_private_network = models.BooleanField(
         default=False, help_text="Allow fetching loopback/private addresses. Only for the sandbox and tests."
     )
@@ -113,8 +114,17 @@ class ScrapeRun(models.Model):
         TIMEOUT = "timeout", "Timeout"
         PARSE_ERROR = "parse_error", "Parse error"
         SKIPPED = "skipped", "Skipped"
+        # Our side broke (the database refused the upsert, a bug): the page may be fine.
+        FAILED = "failed", "Failed (storing what was read)"
+
+    class Trigger(models.TextChoices):
+        SCOUT = "scout", "Scout round"
+        CHECK = "check", "Manual check"
 
     marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE, related_name="scrape_runs")
+    # A manual check (`marketplaces check`, the admin action) is a real fetch and counts
+    # for health like any other; this says who asked for it.
+    trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.SCOUT)
     query = models.CharField(max_length=500, blank=True)
     url = models.URLField(max_length=1000, blank=True)
     status = models.CharField(max_length=20, choices=Status.choices)
@@ -125,6 +135,10 @@ class ScrapeRun(models.Model):
     listings_created = models.PositiveIntegerField(default=0)
     listings_updated = models.PositiveIntegerField(default=0)
     price_changes = models.PositiveIntegerField(default=0)
+    # Listings the page held that listings.validation refused (bad price, currency, URL...),
+    # and a sample of why, for the operator: the rest of the page was stored.
+    rows_rejected = models.PositiveIntegerField(default=0)
+    rejections = models.JSONField(default=list, blank=True, help_text="Up to 10 refused listings: external id and reason.")
     error = models.TextField(blank=True)
 
     class Meta:
@@ -137,3 +151,33 @@ class ScrapeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.marketplace_id} {self.status} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class MarketplaceOutage(models.Model):
+    """A time a marketplace had no good run for longer than ``MARKETPLACE_OUTAGE_AFTER_HOURS``.
+
+    Opened and closed by ``listings.services.marketplace_outages_update``; at most one
+    open per marketplace (a constraint, so two workers cannot both open one). The people
+    told about it are recorded by the alerts app's notices, not here.
+    """
+
+    marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE, related_name="outages")
+    # The first failed run after the last good one: when it stopped working.
+    started_at = models.DateTimeField()
+    detected_at = models.DateTimeField(default=timezone.now)
+    last_good_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["marketplace"], condition=Q(ended_at__isnull=True), name="outage_one_open_per_marketplace"),
+        ]
+        indexes = [
+            # outage notices: the outages still open or ended lately.
+            models.Index(fields=["ended_at"], name="outage_ended_idx"),
+        ]
+
+    def __str__(self) -> str:
+        state = f"ended {self.ended_at:%Y-%m-%d %H:%M}" if self.ended_at else "open"
+        return f"{self.marketplace_id} down since {self.started_at:%Y-%m-%d %H:%M} ({state})"

@@ -22,7 +22,7 @@ from price_parser import Price
 _WS = re.compile(r"\s+")
 _TRACKING_PARAMS = re.compile(
     r"^(utm_.*|fbclid|gclid|dclid|msclkid|mc_[ce]id|igshid|mkevt|mkcid|mkrid|campid|toolid|customid|_trksid|_trkparms|_skw|"
-    r"hash|itmmeta|itmprp|amdata|epid|ref|ref_.*|trk.*|_from|_sacat|lh_bin|spm|sr|qid)$",
+    r"hash|itmmeta|itmprp|amdata|epid|ref|ref_.*|trk.*|_from|_sacat|lh_bin|spm|sr|qid|search_reason|reason|xtor)$",
     re.I,
 )
 _CENT = Decimal("0.01")
@@ -54,7 +54,43 @@ _SIGN_CURRENCY = {
     "₺": "TRY",
     "kč": "CZK",
     "ft": "HUF",
+    "s/.": "PEN",
+    "s/": "PEN",
+    "rm": "MYR",
+    "₱": "PHP",
+    "hk$": "HKD",
+    "s$": "SGD",
+    "sg$": "SGD",
+    "nt$": "TWD",
+    "mx$": "MXN",
+    "rp": "IDR",
+    "₪": "ILS",
+    "฿": "THB",
+    "₫": "VND",
+    "₴": "UAH",
+    "грн": "UAH",
+    "грн.": "UAH",
+    "сум": "UZS",
+    "so'm": "UZS",
+    "soʻm": "UZS",
+    # "у.е." (conventional units) is how Uzbek and Russian sites write US dollars.
+    "у.е.": "USD",
+    "у. е.": "USD",
+    "руб": "RUB",
+    "руб.": "RUB",
+    "₸": "KZT",
+    "тг": "KZT",
+    "лв": "BGN",
+    "лв.": "BGN",
+    "lei": "RON",
+    "₦": "NGN",
 }
+# Sign words price-parser does not report: looked for in the text when it found none.
+_SUFFIX_SIGNS = re.compile(r"(грн\.?|сум|so[ʻ']m|у\.\s?е\.|руб\.?|тг|лв\.?|lei|zł|kč|₴|₸|₪|฿|₫|₦|₱)", re.I)
+# "AU $12.50", "C $12.50", "US $45.00": eBay's prefixes, which price-parser drops with the space.
+_DOLLAR_PREFIX = re.compile(r"^(?P<prefix>AU|A|C|CA|US|NZ|HK|S|SG|NT|MX)\s?\$", re.I)
+_NEGATIVE = re.compile(r"^[^\d\-−]{0,6}[\-−]\s*\d|^[\-−]")
+_EXPONENT = re.compile(r"(?<![\w.])[-+]?\d+(?:\.\d+)?[eE][-+]?\d+(?![\w.])")
 _AMBIGUOUS = {
     "$": ("USD", {"USD", "CAD", "AUD", "NZD", "MXN", "SGD", "HKD"}),
     "kr": ("SEK", {"SEK", "NOK", "DKK", "ISK"}),
@@ -89,7 +125,12 @@ def clean_title(value: str) -> str:
 
 
 def to_decimal(value: object) -> Decimal | None:
-    """A non-negative Decimal (2 places) from a number or a plain numeric string, else None."""
+    """A Decimal (2 places) from a number or a plain numeric string, else None.
+
+    The sign is kept and nothing is clamped: a negative or absurd price ("-5", 1e20)
+    comes back as it is, so that ``listings.validation`` refuses the listing instead of
+    a parser turning it into something plausible. NaN and infinities are no number.
+    """
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, float):
@@ -98,9 +139,12 @@ def to_decimal(value: object) -> Decimal | None:
         number = Decimal(str(value).strip().replace(",", ""))
     except (InvalidOperation, ValueError):
         return None
-    if not number.is_finite() or number < 0:
+    if not number.is_finite():
         return None
-    return number.quantize(_CENT)
+    try:
+        return number.quantize(_CENT)
+    except InvalidOperation:  # more digits than the context holds (1e30): keep it whole, validation refuses it
+        return number
 
 
 def currency_code(sign: str | None, *, default: str) -> str:
@@ -111,6 +155,10 @@ def currency_code(sign: str | None, *, default: str) -> str:
     key = sign.strip().lower()
     if _ISO.match(sign.strip()):
         return sign.strip()
+    prefixed = _DOLLAR_PREFIX.match(sign.strip())
+    if prefixed:
+        key = prefixed["prefix"].lower() + "$"
+        key = {"a$": "au$", "c$": "c$", "ca$": "c$", "us$": "us$", "s$": "s$", "sg$": "s$"}.get(key, key)
     if key in _SIGN_CURRENCY:
         return _SIGN_CURRENCY[key]
     if key.upper() in {"USD", "EUR", "GBP", "CAD", "AUD", "SEK", "NOK", "DKK", "JPY", "CHF", "PLN"}:
@@ -127,7 +175,7 @@ def parse_price(text: str | None, *, default_currency: str) -> Money:
     except the words that mean free.
     """
     default = (default_currency or "USD").upper()
-    text = clean_title(text or "")
+    text = clean_title(text or "").replace("\xa0", " ")
     if not text:
         return Money(None, default)
     if _FREE.match(text):
@@ -139,10 +187,31 @@ def parse_price(text: str | None, *, default_currency: str) -> Money:
     parts = _RANGE.split(text, maxsplit=1)
     low = Price.fromstring(parts[0])
     high = Price.fromstring(parts[1]) if len(parts) > 1 else None
-    currency = currency_code(low.currency or (high.currency if high else None), default=default)
-    amount = to_decimal(low.amount)
+    currency = currency_code(_sign_of(parts[0], low.currency) or (high.currency if high else None), default=default)
+    amount = _amount_of(parts[0], low.amount)
     high_amount = to_decimal(high.amount) if high else None
     return Money(amount, currency, high_amount)
+
+
+def _sign_of(text: str, found: str | None) -> str | None:
+    prefixed = _DOLLAR_PREFIX.match(text.strip())
+    if prefixed:
+        return prefixed.group(0)
+    if found:
+        return found
+    match = _SUFFIX_SIGNS.search(text)
+    return match.group(1) if match else None
+
+
+def _amount_of(text: str, found: object) -> Decimal | None:
+    """price-parser's amount, except where it misreads: "1e20" (it reads 1) and "-5" (it reads 5)."""
+    exponent = _EXPONENT.search(text)
+    if exponent:
+        return to_decimal(exponent.group(0))
+    amount = to_decimal(found)
+    if amount is not None and _NEGATIVE.search(text.strip()):
+        return -abs(amount)
+    return amount
 
 
 _CONDITIONS = {
@@ -185,6 +254,36 @@ _CONDITIONS = {
     "for parts": "for_parts",
     "for parts or not working": "for_parts",
     "salvage": "for_parts",
+    # eBay's wording on its other sites (and for visitors who read another language).
+    "totalmente nuevo": "new",
+    "nuevo": "new",
+    "nuevo (otro)": "new",
+    "de segunda mano": "used",
+    "usado": "used",
+    "reacondicionado": "refurbished",
+    "neu": "new",
+    "brandneu": "new",
+    "neu: sonstige (siehe artikelbeschreibung)": "new",
+    "gebraucht": "used",
+    "generalüberholt": "refurbished",
+    "neuf": "new",
+    "occasion": "used",
+    "d'occasion": "used",
+    "reconditionné": "refurbished",
+    "nuovo": "new",
+    "usato": "used",
+    "ricondizionato": "refurbished",
+    "nieuw": "new",
+    "gebruikt": "used",
+    "nowy": "new",
+    "używany": "used",
+    "新品": "new",
+    "真新しい新品": "new",
+    "新品 (その他)": "new",
+    "中古品": "used",
+    "中古": "used",
+    "再生品": "refurbished",
+    "ジャンク品": "for_parts",
 }
 # eBay's numeric condition ids: https://developer.ebay.com/api-docs/sell/static/metadata/condition-id-values.html
 _EBAY_CONDITION_IDS = {
@@ -212,6 +311,8 @@ def normalize_condition(value: str | None) -> str:
     text = str(value).strip()
     if text in _EBAY_CONDITION_IDS:
         return _EBAY_CONDITION_IDS[text]
+    # "Pre-owned · Nikon": eBay puts the brand after the condition.
+    text = text.split(" · ", 1)[0].split("·", 1)[0]
     key = _WS.sub(" ", text.rsplit("/", 1)[-1]).strip().lower()
     if key in _CONDITIONS:
         return _CONDITIONS[key]

@@ -9,14 +9,18 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import transaction
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from core.errors import DomainError
 from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
-from listings.models import Listing, Marketplace, PriceObservation, ScrapeRun
+from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
+from listings.validation import listings_check
 from monitoring import metrics
 
 logger = logging.getLogger(__name__)
@@ -42,6 +46,10 @@ class UpsertResult:
 class ScoutOutcome:
     run: ScrapeRun
     upsert: UpsertResult = field(default_factory=UpsertResult)
+    # What a manual check prints: the listings as parsed, and where the time went.
+    parsed: list[ListingData] = field(default_factory=list)
+    fetch_ms: int | None = None
+    parse_ms: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -118,6 +126,7 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
 
 
 PARSE_SAMPLE_CHARS = 1500
+REJECTION_SAMPLE = 10
 
 
 def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_at: datetime) -> int:
@@ -138,27 +147,37 @@ def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_
     return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(last_seen_at=seen_at, is_active=True)
 
 
-def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
-    """Fetch one query on its marketplace, parse it and upsert the listings.
+def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCOUT) -> ScoutOutcome:
+    """Fetch one query on its marketplace, parse it, check and upsert the listings.
 
-    Every outcome is a ScrapeRun row whose status says what happened (ok, empty,
-    blocked, rate_limited, http_error, timeout, parse_error, skipped). A failure writes
-    nothing but that row and never raises: one broken site must not kill the worker.
-    A page that parses to nothing without saying "no results" is a parse error, with a
-    sample of the page logged and kept on the row for the operator.
+    Every call writes exactly one ScrapeRun whose status says what happened (ok, empty,
+    blocked, rate_limited, http_error, timeout, parse_error, skipped, failed), and never
+    raises: one broken site, one hostile page or one refused insert must not kill the
+    worker. A page that parses to nothing without saying "no results" is a parse error,
+    with a sample of the page kept on the row for the operator. Listings that
+    ``listings.validation`` refuses are counted (``rows_rejected``, with reasons) and the
+    rest of the page is stored. A database error while storing is a ``failed`` run with
+    its reason. The page's ETag/Last-Modified are kept only when it parsed to listings
+    or to an explicit "no results".
     """
     marketplace = Marketplace.objects.get(pk=query.marketplace_id)
-    agent = get_agent(marketplace.agent)
-    request = agent.build_request(query, base_url=marketplace.base_url, config=marketplace.config)
-    run = ScrapeRun(marketplace=marketplace, query=query.text[:500], url=request.url[:1000], started_at=timezone.now())
+    run = ScrapeRun(marketplace=marketplace, trigger=trigger, query=query.text[:500], started_at=timezone.now())
     started = time.monotonic()
     outcome = ScoutOutcome(run=run)
     body = b""
+    agent_name = marketplace.agent
+    client: http.PoliteClient | None = None
+    response: http.FetchResponse | None = None
     try:
+        agent = get_agent(marketplace.agent)
+        agent.check_config(marketplace.config or {})
+        request = agent.build_request(query, base_url=marketplace.base_url, config=marketplace.config)
+        run.url = request.url[:1000]
         if not marketplace.enabled:
             raise http.FetchError(f"marketplace {marketplace.slug} is disabled", status=ScrapeRun.Status.SKIPPED)
         client = http.client_for(marketplace, obey_robots_txt=agent.obeys_robots_txt)
         response = _fetch_authenticated(agent, client, request, marketplace.config)
+        outcome.fetch_ms = int((time.monotonic() - started) * 1000)
         run.http_status = response.status_code
         run.url = response.url[:1000]
         if response.not_modified:
@@ -175,16 +194,37 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
                 encoding=response.encoding,
                 fetched_at=run.started_at,
             )
+            parse_started = time.monotonic()
             parsed = _parse_guarded(agent, body, context)
+            outcome.parse_ms = int((time.monotonic() - parse_started) * 1000)
+            outcome.parsed = parsed.listings
             if not parsed.listings and not parsed.no_results:
                 raise ParseError(f"{agent.name} found no listings and the page does not say there are none")
-            run.listings_found = len(parsed.listings)
-            upsert = listing_upsert_bulk(marketplace=marketplace, items=parsed.listings, seen_at=run.started_at)
-            outcome.upsert = upsert
-            run.listings_created = len(upsert.created_ids)
-            run.listings_updated = len(upsert.listings) - len(upsert.created_ids)
-            run.price_changes = len(upsert.price_changes)
-            run.status = ScrapeRun.Status.OK if parsed.listings else ScrapeRun.Status.EMPTY
+            checked = listings_check(parsed.listings)
+            run.listings_found = len(checked.accepted)
+            run.rows_rejected = len(checked.rejected)
+            run.rejections = [rejection.to_json() for rejection in checked.rejected[:REJECTION_SAMPLE]]
+            if checked.rejected:
+                logger.warning(
+                    "scrape_rows_rejected",
+                    extra={"marketplace": marketplace.slug, "count": len(checked.rejected), "first": checked.rejected[0].reason},
+                )
+            if parsed.listings and not checked.accepted:
+                raise ParseError(f"all {len(checked.rejected)} listings on the page were refused: {checked.rejected[0].reason}")
+            run.status = ScrapeRun.Status.OK if checked.accepted else ScrapeRun.Status.EMPTY
+            client.validators_keep(response)
+            try:
+                upsert = listing_upsert_bulk(marketplace=marketplace, items=checked.accepted, seen_at=run.started_at)
+            except DatabaseError as exc:
+                logger.exception("scrape_store_failed", extra={"marketplace": marketplace.slug})
+                client.validators_forget(response)  # refetch the whole page next round
+                run.status = ScrapeRun.Status.FAILED
+                run.error = f"storing the listings failed: {type(exc).__name__}: {str(exc)[:500]}"
+            else:
+                outcome.upsert = upsert
+                run.listings_created = len(upsert.created_ids)
+                run.listings_updated = len(upsert.listings) - len(upsert.created_ids)
+                run.price_changes = len(upsert.price_changes)
     except http.FetchError as exc:
         run.status = exc.status
         run.http_status = exc.http_status or run.http_status
@@ -192,19 +232,29 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
     except AgentAuthError as exc:
         run.status = ScrapeRun.Status.SKIPPED
         run.error = str(exc)
+    except DomainError as exc:  # the marketplace row's config cannot work (a selectors config, say)
+        run.status = ScrapeRun.Status.FAILED
+        run.error = f"marketplace config: {exc.message}"
     except BlockedPage as exc:
         run.status = ScrapeRun.Status.BLOCKED
         run.error = str(exc)
+        _forget_validators(client, response)
     except ParseError as exc:
         run.status = ScrapeRun.Status.PARSE_ERROR
-        sample = body[:PARSE_SAMPLE_CHARS].decode("utf-8", errors="replace")
+        sample = body[:PARSE_SAMPLE_CHARS].decode("utf-8", errors="replace").replace("\x00", "")
         run.error = f"{exc}\n--- first {len(sample)} characters of the page ---\n{sample}"
+        _forget_validators(client, response)
         logger.warning(
             "scrape_parse_error",
-            extra={"marketplace": marketplace.slug, "agent": agent.name, "url": run.url, "error": str(exc), "sample": sample[:500]},
+            extra={"marketplace": marketplace.slug, "agent": agent_name, "url": run.url, "error": str(exc), "sample": sample[:500]},
         )
+    except Exception as exc:  # noqa: BLE001 - the one run row must be written whatever broke
+        logger.exception("scrape_crashed", extra={"marketplace": marketplace.slug, "agent": agent_name})
+        run.status = ScrapeRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {str(exc)[:500]}"
+        _forget_validators(client, response)
     run.duration_ms = int((time.monotonic() - started) * 1000)
-    run.save()
+    _run_save(run)
     _record_metrics(marketplace.slug, run)
     logger.info(
         "scrape_finished",
@@ -214,10 +264,24 @@ def marketplace_scout(*, query: ScoutQuery) -> ScoutOutcome:
             "http_status": run.http_status,
             "listings_found": run.listings_found,
             "listings_created": run.listings_created,
+            "rows_rejected": run.rows_rejected,
             "duration_ms": run.duration_ms,
         },
     )
     return outcome
+
+
+def _forget_validators(client: http.PoliteClient | None, response: http.FetchResponse | None) -> None:
+    if client is not None and response is not None:
+        client.validators_forget(response)
+
+
+def _run_save(run: ScrapeRun) -> None:
+    """Save the run; text the database refuses (a NUL byte in an error) is cleaned and retried once."""
+    run.error = run.error.replace("\x00", "")
+    run.query = run.query.replace("\x00", "")
+    run.url = run.url.replace("\x00", "")
+    run.save()
 
 
 def _parse_guarded(agent: Agent, body: bytes, context: ParseContext) -> ParseResult:
@@ -258,3 +322,174 @@ def marketplaces_set_enabled(*, marketplace_ids: list[int], enabled: bool) -> in
     changed = Marketplace.objects.filter(pk__in=marketplace_ids).exclude(enabled=enabled).update(enabled=enabled)
     logger.info("marketplaces_set_enabled", extra={"enabled": enabled, "count": changed})
     return changed
+
+
+# --- the catalogue: adding and checking marketplaces --------------------------------
+
+
+def marketplace_create_from_preset(*, preset: str, options: dict[str, str] | None = None, slug: str | None = None) -> Marketplace:
+    """Create the Marketplace row a catalogue preset describes (``listings.catalogue``).
+
+    A slug that exists already is a DomainError naming it (adding twice changes nothing),
+    as are an unknown preset, an unknown or missing option, and an agent this install
+    does not have.
+    """
+    from listings.agents import agent_names
+    from listings.catalogue import preset_build
+
+    spec = preset_build(preset, options or {})
+    if spec.agent not in agent_names():
+        raise DomainError(f"preset {preset} needs the {spec.agent!r} agent, which this version does not have", field="preset")
+    slug = (slug or spec.slug).strip()
+    marketplace = Marketplace(
+        slug=slug,
+        name=spec.name,
+        agent=spec.agent,
+        base_url=spec.base_url,
+        default_currency=spec.default_currency,
+        country=spec.country,
+        requests_per_minute=spec.requests_per_minute,
+        config=spec.config,
+    )
+    try:
+        marketplace.full_clean(validate_unique=False)
+    except ValidationError as exc:
+        field_name, errors = next(iter(exc.message_dict.items()))
+        raise DomainError(f"{field_name}: {' '.join(errors)}", field=field_name) from None
+    try:
+        with transaction.atomic():
+            marketplace.save()
+    except IntegrityError:
+        raise DomainError(
+            f"a marketplace with slug {slug!r} exists already; pass --slug to add another", field="slug", code="exists"
+        ) from None
+    logger.info("marketplace_created", extra={"marketplace": marketplace.slug, "preset": preset, "agent": marketplace.agent})
+    return marketplace
+
+
+DEFAULT_CHECK_QUERY = "camera"
+CHECK_SAMPLE = 5
+
+
+@dataclass
+class CheckResult:
+    """What ``marketplaces check`` prints and the admin action says."""
+
+    marketplace: Marketplace
+    query: str
+    run: ScrapeRun
+    fetch_ms: int | None
+    parse_ms: int | None
+    first_listings: list[ListingData]
+
+    @property
+    def ok(self) -> bool:
+        return self.run.status in (ScrapeRun.Status.OK, ScrapeRun.Status.EMPTY)
+
+    def summary(self) -> str:
+        timings = ", ".join(
+            f"{label} {value} ms" for label, value in (("fetch", self.fetch_ms), ("parse", self.parse_ms)) if value is not None
+        )
+        http_status = f"HTTP {self.run.http_status}" if self.run.http_status else "no HTTP answer"
+        text = f"{self.marketplace.slug}: {self.run.status} ({http_status}), {self.run.listings_found} listings, {self.run.duration_ms} ms"
+        if timings:
+            text += f" ({timings})"
+        if self.run.http_status == 304:
+            text += "; 304 Not Modified: the page is unchanged since the last fetch, so nothing was parsed"
+        if self.run.error:
+            text += f"; {self.run.error.splitlines()[0][:300]}"
+        return text
+
+
+def marketplace_check(*, marketplace: Marketplace, query: str = "") -> CheckResult:
+    """Fetch one real query now, exactly as a scout round does, and say how it went.
+
+    Same path as the scout (``marketplace_scout``: the polite client with its rate limit,
+    robots.txt, breaker and address guard; the agent; the upsert), so what it reports is
+    what the workers meet. It writes a ScrapeRun marked ``trigger=check``: it is a real
+    fetch, and its outcome is real evidence of health (a good check ends an outage; a
+    failed one shows on the scrape health page with the page sample), while the mark
+    tells the operator who asked. The listings found are stored like any others.
+    """
+    text = query.strip() or DEFAULT_CHECK_QUERY
+    outcome = marketplace_scout(query=ScoutQuery(marketplace_id=marketplace.pk, text=text), trigger=ScrapeRun.Trigger.CHECK)
+    logger.info("marketplace_checked", extra={"marketplace": marketplace.slug, "status": outcome.run.status})
+    return CheckResult(
+        marketplace=marketplace,
+        query=text,
+        run=outcome.run,
+        fetch_ms=outcome.fetch_ms,
+        parse_ms=outcome.parse_ms,
+        first_listings=outcome.parsed[:CHECK_SAMPLE],
+    )
+
+
+@dataclass
+class OutageChanges:
+    opened: list[MarketplaceOutage] = field(default_factory=list)
+    ended: list[MarketplaceOutage] = field(default_factory=list)
+
+
+def marketplace_outages_update(*, now: datetime | None = None) -> OutageChanges:
+    """Open an outage for each enabled marketplace that is down, end those that work again.
+
+    Down and healthy are ``listings.selectors.marketplace_health``'s (no good run for
+    ``MARKETPLACE_OUTAGE_AFTER_HOURS`` while it was being tried; the last run good). A
+    marketplace that is degraded, disabled or never run keeps its outage as it is. Safe
+    when two workers run it: one open outage per marketplace is a database constraint.
+    A constant number of queries.
+    """
+    from listings.selectors import GOOD_STATUSES, HealthState, marketplace_health
+
+    now = now or timezone.now()
+    enabled = list(Marketplace.objects.filter(enabled=True).values_list("pk", flat=True))
+    health = marketplace_health(marketplace_ids=enabled, now=now)
+    open_outages = {outage.marketplace_id: outage for outage in MarketplaceOutage.objects.filter(ended_at__isnull=True)}
+    changes = OutageChanges()
+    to_open = [
+        MarketplaceOutage(
+            marketplace_id=marketplace_id,
+            started_at=state.failing_since or now,
+            detected_at=now,
+            last_good_at=state.last_good_run_at,
+        )
+        for marketplace_id, state in health.items()
+        if state.state == HealthState.DOWN and marketplace_id not in open_outages
+    ]
+    if to_open:
+        last_errors = dict(
+            Marketplace.objects.filter(pk__in=[outage.marketplace_id for outage in to_open])
+            .annotate(
+                last_error=Subquery(
+                    ScrapeRun.objects.filter(marketplace=OuterRef("pk"))
+                    .exclude(status__in=GOOD_STATUSES)
+                    .order_by("-started_at")
+                    .values("error")[:1]
+                )
+            )
+            .values_list("pk", "last_error")
+        )
+        for outage in to_open:
+            # The first lines say what failed; a parse error's page sample stays on its ScrapeRun.
+            outage.last_error = "\n".join((last_errors.get(outage.marketplace_id) or "").splitlines()[:2])[:500]
+        MarketplaceOutage.objects.bulk_create(to_open, ignore_conflicts=True)
+        changes.opened = list(
+            MarketplaceOutage.objects.filter(
+                ended_at__isnull=True, marketplace_id__in=[outage.marketplace_id for outage in to_open], detected_at=now
+            ).select_related("marketplace")
+        )
+    recovered = [
+        outage
+        for marketplace_id, outage in open_outages.items()
+        if marketplace_id in health and health[marketplace_id].state == HealthState.HEALTHY
+    ]
+    for outage in recovered:
+        outage.ended_at = health[outage.marketplace_id].last_good_run_at or now
+    if recovered:
+        MarketplaceOutage.objects.bulk_update(recovered, ["ended_at"])
+        changes.ended = recovered
+    for outage in changes.opened:
+        logger.warning("marketplace_outage_opened", extra={"marketplace": outage.marketplace.slug, "since": outage.started_at.isoformat()})
+    for outage in changes.ended:
+        logger.info("marketplace_outage_ended", extra={"marketplace_id": outage.marketplace_id})
+    return changes

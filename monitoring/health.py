@@ -201,11 +201,32 @@ DETAILED_CHECKS: dict[str, Callable[[], ComponentHealth]] = {
     "application": check_application,
 }
 READY_CHECKS: dict[str, Callable[[], ComponentHealth]] = {"database": check_database, "cache": check_cache}
+# Components the API survives without: readiness reports them (degraded), but never takes
+# a pod out of the Service for them, which would turn their outage into an API outage.
+READY_SURVIVABLE = {
+    "cache": "the API answers without it (throttles and login limits fail open); "
+    "'run now' answers 503 and scouting waits until Redis is back",
+}
+
+
+def readiness_report(timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
+    """Unhealthy (503) only when the API cannot answer: the database is down."""
+    results = run_checks(READY_CHECKS, timeout)
+    for name, impact in READY_SURVIVABLE.items():
+        result = results.get(name)
+        if result is not None and result.status == UNHEALTHY:
+            result.status = DEGRADED
+            result.details["impact"] = impact
+    return _report(results)
 
 
 def health_report(checks: dict[str, Callable[[], ComponentHealth]], timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
     """The report's status is the worst component's."""
-    components = {name: result.as_dict() for name, result in run_checks(checks, timeout).items()}
+    return _report(run_checks(checks, timeout))
+
+
+def _report(results: dict[str, ComponentHealth]) -> dict[str, Any]:
+    components = {name: result.as_dict() for name, result in results.items()}
     return {
         "status": worst([c["status"] for c in components.values()]),
         "version": settings.VERSION,

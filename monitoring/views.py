@@ -42,8 +42,8 @@ def live(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def ready(request: HttpRequest) -> JsonResponse:
-    """Database and cache reachable: until then the pod gets no traffic."""
-    return _json(checks.health_report(checks.READY_CHECKS))
+    """Database reachable (503 until then: the pod gets no traffic); the cache is reported, degraded when down."""
+    return _json(checks.readiness_report())
 
 
 @never_cache
@@ -58,6 +58,9 @@ def detailed(request: HttpRequest) -> JsonResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
+    if not settings.METRICS_TOKEN and not settings.DEBUG:
+        # Production never serves the metrics to anyone: `check --deploy` says why (dealscout.E002).
+        return HttpResponse("METRICS_TOKEN is not set: metrics are closed.\n", status=403, content_type="text/plain")
     if settings.METRICS_TOKEN and not _bearer_ok(request):
         response = HttpResponse("Bearer token required.\n", status=401, content_type="text/plain")
         response["WWW-Authenticate"] = 'Bearer realm="metrics"'

@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from core.errors import DomainError
+from listings.textnorm import term_key
 from searches import services
-from searches.models import Match, Search
+from searches.models import Alias, Match, Search
 
 
 class MatchInline(admin.TabularInline):
@@ -79,3 +83,49 @@ class MatchAdmin(admin.ModelAdmin):
     raw_id_fields = ["search", "listing"]
     readonly_fields = ["deal_score", "score_explanation", "reference_price", "matched_at"]
     show_full_result_count = False
+
+
+class AliasForm(forms.ModelForm):
+    """Synonyms typed as one comma-separated line ("fuji, fujifilm"), stored as a list."""
+
+    synonyms = forms.CharField(
+        help_text="Comma-separated spellings that mean the same as the term, e.g. 'ps5, playstation5'.",
+        widget=forms.TextInput(attrs={"size": 80}),
+    )
+
+    class Meta:
+        model = Alias
+        fields = ["term", "synonyms", "category", "enabled"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial["synonyms"] = ", ".join(self.instance.synonyms or [])
+
+    def clean_term(self) -> str:
+        term = " ".join(self.cleaned_data["term"].split()).lower()
+        if not term_key(term):
+            raise forms.ValidationError("The term needs at least one letter or digit.")
+        return term
+
+    def clean_synonyms(self) -> list[str]:
+        synonyms = [" ".join(part.split()).lower() for part in self.cleaned_data["synonyms"].split(",")]
+        synonyms = [synonym for synonym in dict.fromkeys(synonyms) if term_key(synonym)]
+        if not synonyms:
+            raise forms.ValidationError("Give at least one synonym with a letter or digit.")
+        return synonyms
+
+
+@admin.register(Alias)
+class AliasAdmin(admin.ModelAdmin):
+    """Staff widen matching here; a change takes effect on the next scout (the cache is invalidated)."""
+
+    form = AliasForm
+    list_display = ["term", "synonyms_text", "category", "enabled", "updated_at"]
+    list_filter = ["enabled", "category"]
+    search_fields = ["term", "synonyms"]
+    list_editable = ["enabled"]
+
+    @admin.display(description="synonyms")
+    def synonyms_text(self, alias: Alias) -> str:
+        return ", ".join(alias.synonyms or [])

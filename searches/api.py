@@ -7,17 +7,21 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import user_of
+from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
-from searches import selectors, services
+from listings.selectors import marketplace_health
+from searches import matching, selectors, services
+from searches.aliases import alias_table
 from searches.filters import MatchFilter
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
+from searches.query import parse as parse_query
 
 SEARCH_EXAMPLE = {
     "id": 12,
@@ -28,6 +32,7 @@ SEARCH_EXAMPLE = {
     "max_price": "600.00",
     "currency": "USD",
     "condition": "used",
+    "include_accessories": False,
     "location": "",
     "radius_km": None,
     "marketplaces": ["sandbox"],
@@ -108,6 +113,93 @@ class SearchSerializer(serializers.ModelSerializer):
 
     # The rules across fields (min_price <= max_price, ...) are the service's (search_create).
 
+    def validate_query(self, value: str) -> str:
+        parse_query(value, strict=True)  # QuerySyntaxError: a 400 on "query" saying what to fix
+        return value
+
+
+class PreviewListingSerializer(serializers.Serializer):
+    listing_id = serializers.IntegerField()
+    title = serializers.CharField()
+    price = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+    currency = serializers.CharField()
+    marketplace = serializers.CharField()
+    url = serializers.CharField()
+    why = serializers.CharField(help_text="Which words matched (and how), or what stopped the match.")
+
+
+class SearchPreviewSerializer(serializers.Serializer):
+    matching = serializers.IntegerField(help_text="Listings among those scanned that the search would match now.")
+    scanned = serializers.IntegerField(help_text="Recent listings of the search's marketplaces looked at.")
+    scan_cap = serializers.IntegerField(help_text="At most this many listings are scanned.")
+    window_days = serializers.IntegerField(help_text="Only listings seen within this many days are scanned.")
+    capped = serializers.BooleanField(help_text="True when the scan stopped at scan_cap (older listings not counted).")
+    note = serializers.CharField()
+    examples = PreviewListingSerializer(many=True)
+    near_misses = PreviewListingSerializer(many=True, help_text="Listings that almost matched, with the reason they did not.")
+
+
+PREVIEW_EXAMPLE = {
+    "matching": 3,
+    "scanned": 212,
+    "scan_cap": selectors.PREVIEW_SCAN_CAP,
+    "window_days": selectors.PREVIEW_WINDOW.days,
+    "capped": False,
+    "note": "Counted over the 212 most recent listings seen in the last 7 days on the search's marketplaces.",
+    "examples": [
+        {
+            "listing_id": 9042,
+            "title": "Lenovo ThinkPad X1 Carbon Gen 9, 16GB",
+            "price": "420.00",
+            "currency": "USD",
+            "marketplace": "sandbox",
+            "url": "https://market.example/items/9042",
+            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none",
+        }
+    ],
+    "near_misses": [
+        {
+            "listing_id": 9051,
+            "title": "Keyboard cover for ThinkPad X1 Carbon",
+            "price": "12.00",
+            "currency": "USD",
+            "marketplace": "sandbox",
+            "url": "https://market.example/items/9051",
+            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; accessory: 'keyboard cover for' "
+            "(this search does not want accessories or parts)",
+        }
+    ],
+}
+
+
+class SearchWithPreviewSerializer(SearchSerializer):
+    """A saved search and, on create and change, what it would match now."""
+
+    preview = SearchPreviewSerializer(read_only=True)
+
+    class Meta(SearchSerializer.Meta):
+        fields = [*SearchSerializer.Meta.fields, "preview"]
+
+
+def _preview_data(preview: selectors.SearchPreview) -> dict[str, Any]:
+    data = SearchPreviewSerializer(preview).data
+    return dict(data)
+
+
+class SearchDetailSerializer(SearchSerializer):
+    """A search with the health of its marketplaces (so its owner sees why nothing comes)."""
+
+    marketplaces_health = serializers.SerializerMethodField()
+
+    class Meta(SearchSerializer.Meta):
+        fields = [*SearchSerializer.Meta.fields, "marketplaces_health"]
+
+    @extend_schema_field(MarketplaceHealthWithSlugSerializer(many=True))
+    def get_marketplaces_health(self, search: Search) -> list[dict[str, Any]]:
+        marketplaces = sorted(search.marketplaces.all(), key=lambda marketplace: marketplace.slug)
+        health = marketplace_health(marketplace_ids=[marketplace.pk for marketplace in marketplaces])
+        return [{"slug": marketplace.slug, **health_data(health.get(marketplace.pk))} for marketplace in marketplaces]
+
 
 class MarketSummarySerializer(serializers.Serializer):
     currency = serializers.CharField()
@@ -143,8 +235,9 @@ _SEARCH_TAG = ["searches"]
                 request_only=True,
                 value={"name": "Cheap ThinkPad", "query": "thinkpad x1 carbon", "max_price": "600.00", "marketplaces": ["sandbox"]},
             ),
-            OpenApiExample("created", response_only=True, status_codes=["201"], value=SEARCH_EXAMPLE),
+            OpenApiExample("created", response_only=True, status_codes=["201"], value={**SEARCH_EXAMPLE, "preview": PREVIEW_EXAMPLE}),
         ],
+        responses={201: SearchWithPreviewSerializer},
     ),
     retrieve=extend_schema(summary="One of your searches", tags=_SEARCH_TAG, examples=[OpenApiExample("search", value=SEARCH_EXAMPLE)]),
     partial_update=extend_schema(
@@ -152,8 +245,9 @@ _SEARCH_TAG = ["searches"]
         tags=_SEARCH_TAG,
         examples=[
             OpenApiExample("change", request_only=True, value={"max_price": "500.00", "interval_minutes": 30}),
-            OpenApiExample("changed", response_only=True, value=SEARCH_EXAMPLE),
+            OpenApiExample("changed", response_only=True, value={**SEARCH_EXAMPLE, "preview": PREVIEW_EXAMPLE}),
         ],
+        responses={200: SearchWithPreviewSerializer},
     ),
     destroy=extend_schema(summary="Delete a search and its matches", tags=_SEARCH_TAG, responses={204: None}),
 )
@@ -171,6 +265,9 @@ class SearchViewSet(viewsets.ModelViewSet):
     def get_queryset(self) -> Any:
         return selectors.search_list_for_user(user=user_of(self.request))
 
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        return SearchDetailSerializer if getattr(self, "action", None) == "retrieve" else SearchSerializer
+
     def perform_create(self, serializer: serializers.BaseSerializer[Search]) -> None:
         serializer.instance = services.search_create(owner=user_of(self.request), **serializer.validated_data)
 
@@ -180,6 +277,61 @@ class SearchViewSet(viewsets.ModelViewSet):
 
     def perform_destroy(self, instance: Search) -> None:
         services.search_delete(search=instance)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().create(request, *args, **kwargs)
+        response.data["preview"] = _preview_data(selectors.search_preview(search_or_rules=self._saved(response)))
+        return response
+
+    def partial_update(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = super().partial_update(request, *args, **kwargs)
+        response.data["preview"] = _preview_data(selectors.search_preview(search_or_rules=self._saved(response)))
+        return response
+
+    def _saved(self, response: Response) -> Search:
+        return selectors.search_get_for_user(user=user_of(self.request), search_id=response.data["id"])
+
+    @extend_schema(
+        summary="What a search would match now, without saving it",
+        description="Takes the body of `POST /api/v1/searches/` (`name` may be left out) and answers how many "
+        "recent stored listings of its marketplaces it would match, with a few examples and near misses, each "
+        "with its explanation. Nothing is saved. The scan is bounded: listings seen in the last "
+        f"{selectors.PREVIEW_WINDOW.days} days, at most {selectors.PREVIEW_SCAN_CAP}, newest first.",
+        request=SearchSerializer,
+        responses={200: SearchPreviewSerializer},
+        examples=[
+            OpenApiExample(
+                "preview",
+                request_only=True,
+                value={"query": "thinkpad x1 carbon -broken", "max_price": "600.00", "marketplaces": ["sandbox"]},
+            ),
+            OpenApiExample("answer", response_only=True, value=PREVIEW_EXAMPLE),
+        ],
+        tags=_SEARCH_TAG,
+    )
+    @action(detail=False, methods=["post"])
+    def preview(self, request: Request) -> Response:
+        serializer = SearchSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        missing = {name: ["This field is required."] for name in ("query", "marketplaces") if name not in data}
+        if missing:
+            raise serializers.ValidationError(missing)
+        rules = matching.MatchRules(
+            query=data["query"],
+            excluded=tuple(data.get("excluded_terms", ())),
+            min_price=data.get("min_price"),
+            max_price=data.get("max_price"),
+            currency=data.get("currency", Search._meta.get_field("currency").default),
+            condition=data.get("condition", Search.ConditionFilter.ANY),
+            include_accessories=data.get("include_accessories", False),
+            aliases=alias_table(),
+        )
+        min_price, max_price = rules.min_price, rules.max_price
+        if min_price is not None and max_price is not None and min_price > max_price:
+            raise serializers.ValidationError({"min_price": ["must not exceed max_price"]})
+        preview = selectors.search_preview(search_or_rules=rules, marketplace_ids=[market.pk for market in data["marketplaces"]])
+        return Response(_preview_data(preview))
 
     @extend_schema(
         summary="Scout this search now",

@@ -1,78 +1,153 @@
-"""Does a listing satisfy a search? Plain functions of plain values."""
+"""Does a listing satisfy a search? Plain functions of plain values.
+
+``listing_match`` composes the checks, each a function returning (ok, why): the text
+(the query language of searches.query, with aliases), accessories and parts
+(listings.kinds), condition, then price. A listing's title is prepared once per scout
+group (``prepare``) and tested against every search of the group; a search's query is
+compiled once (``MatchRules.compiled``).
+"""
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import cached_property
 from typing import Any
 
-_TOKEN = re.compile(r"[\w]+(?:[.'-][\w]+)*", re.UNICODE)
-
-
-def tokens(text: str) -> list[str]:
-    return [token.casefold() for token in _TOKEN.findall(text or "")]
-
-
-def split_query(query: str) -> tuple[list[str], list[str]]:
-    """Split "fuji x100v -broken" into required terms and terms written with a minus."""
-    required, excluded = [], []
-    for word in (query or "").split():
-        if word.startswith("-") and len(word) > 1:
-            excluded.extend(tokens(word[1:]))
-        else:
-            required.extend(tokens(word))
-    return required, excluded
+from listings.kinds import KindVerdict, classify_title
+from listings.textnorm import NormalizedTitle, normalize_title, term_key
+from searches.query import EMPTY_ALIASES, AliasTable, CompiledQuery, compile_query, marketplace_text
 
 
 def normalized_query(query: str) -> str:
-    """The form of a query that a marketplace is asked: required terms, lower case, in order."""
-    required, _ = split_query(query)
-    return " ".join(required)
+    """The form of a query that a marketplace is asked (see searches.query.marketplace_text)."""
+    return marketplace_text(query)
+
+
+@dataclass(frozen=True)
+class PreparedTitle:
+    """What matching needs of a listing's title, computed once per listing."""
+
+    text: NormalizedTitle
+    kind: KindVerdict
+
+
+def prepare(title: str, category: str | None = None) -> PreparedTitle:
+    return PreparedTitle(normalize_title(title), classify_title(title, category))
 
 
 @dataclass(frozen=True)
 class MatchRules:
-    required: tuple[str, ...]
+    query: str
     excluded: tuple[str, ...]
     min_price: Decimal | None
     max_price: Decimal | None
     currency: str
     condition: str  # "any" or a listings.Condition value
+    include_accessories: bool = False
+    aliases: AliasTable = field(default=EMPTY_ALIASES, compare=False, repr=False)
+
+    @cached_property
+    def compiled(self) -> CompiledQuery:
+        """The query compiled once per rules object (a frozen dataclass may still cache)."""
+        return compile_query(self.query, excluded=self.excluded, aliases=self.aliases)
 
 
-def rules_for(search: object) -> MatchRules:
-    required, excluded = split_query(search.query)  # type: ignore[attr-defined]
-    for term in search.excluded_terms or []:  # type: ignore[attr-defined]
-        excluded.extend(tokens(term))
+@dataclass(frozen=True)
+class MatchVerdict:
+    ok: bool
+    why: str
+
+
+def rules_for(search: Any, *, aliases: AliasTable | None = None) -> MatchRules:
+    if aliases is None:
+        from searches.aliases import alias_table
+
+        aliases = alias_table()
     return MatchRules(
-        required=tuple(required),
-        excluded=tuple(excluded),
-        min_price=search.min_price,  # type: ignore[attr-defined]
-        max_price=search.max_price,  # type: ignore[attr-defined]
-        currency=search.currency,  # type: ignore[attr-defined]
-        condition=search.condition,  # type: ignore[attr-defined]
+        query=search.query,
+        excluded=tuple(search.excluded_terms or ()),
+        min_price=search.min_price,
+        max_price=search.max_price,
+        currency=search.currency,
+        condition=search.condition,
+        include_accessories=getattr(search, "include_accessories", False),
+        aliases=aliases,
     )
 
 
-def listing_matches(rules: MatchRules, *, title: str, price: Decimal | None, currency: str, condition: str) -> bool:
-    words = set(tokens(title))
-    if not all(term in words for term in rules.required):
-        return False
-    if any(term in words for term in rules.excluded):
-        return False
+_NOT_ASKING = {"for", "only", "not", "no", "and", "or", "with", "per", "para", "pour", "fur"}
+
+
+def text_check(rules: MatchRules, title: PreparedTitle) -> tuple[bool, str]:
+    """The query's words against the title (required, alternatives, exclusions, aliases)."""
+    verdict = rules.compiled.test(title.text)
+    return verdict.ok, verdict.why
+
+
+def accessory_check(rules: MatchRules, title: PreparedTitle) -> tuple[bool, str]:
+    """Accessories, boxes and parts pass only when the search wants them: it says so, it
+    asks for parts by condition, or its own words name what made the title one
+    ("x100v lens hood" wants lens hoods)."""
+    kind = title.kind
+    if kind.is_item or rules.include_accessories:
+        return True, ""
+    if kind.kind == "parts" and rules.condition == "for_parts":
+        return True, ""
+    vocabulary = rules.compiled.vocabulary
+    for trigger in kind.triggers:
+        words = [term_key(word) for word in trigger.split() if word not in _NOT_ASKING]
+        if (words and all(word in vocabulary for word in words)) or term_key(trigger) in vocabulary:
+            return True, ""
+    return False, f"{kind.why} (this search does not want accessories or parts)"
+
+
+def condition_check(rules: MatchRules, condition: str) -> tuple[bool, str]:
     if rules.condition != "any" and condition != rules.condition:
-        return False
+        return False, f"condition {condition}, not {rules.condition}"
+    return True, ""
+
+
+def price_check(rules: MatchRules, price: Decimal | None, currency: str) -> tuple[bool, str]:
     if rules.min_price is not None or rules.max_price is not None:
         # A bound cannot be checked without a price in the same currency: no match
         # rather than a false "deal" in the wrong currency.
-        if price is None or (currency and rules.currency and currency != rules.currency):
-            return False
+        if price is None:
+            return False, "no price to compare with the bounds"
+        if currency and rules.currency and currency != rules.currency:
+            return False, f"price in {currency}, bounds in {rules.currency}"
         if rules.min_price is not None and price < rules.min_price:
-            return False
+            return False, f"price {price} below {rules.min_price}"
         if rules.max_price is not None and price > rules.max_price:
-            return False
-    return True
+            return False, f"price {price} above {rules.max_price}"
+    return True, ""
+
+
+def listing_match(
+    rules: MatchRules,
+    *,
+    title: str | PreparedTitle,
+    price: Decimal | None,
+    currency: str,
+    condition: str,
+) -> MatchVerdict:
+    """Every check in turn; the explanation starts with the text's and adds the first failure."""
+    prepared = title if isinstance(title, PreparedTitle) else prepare(title)
+    ok, why = text_check(rules, prepared)
+    if not ok:
+        return MatchVerdict(False, why)
+    for passed, reason in (
+        accessory_check(rules, prepared),
+        condition_check(rules, condition),
+        price_check(rules, price, currency),
+    ):
+        if not passed:
+            return MatchVerdict(False, f"{why}; {reason}")
+    return MatchVerdict(True, why)
+
+
+def listing_matches(rules: MatchRules, *, title: str | PreparedTitle, price: Decimal | None, currency: str, condition: str) -> bool:
+    return listing_match(rules, title=title, price=price, currency=currency, condition=condition).ok
 
 
 def drop_duplicates(listings: list[Any], *, already_matched_keys: set[str]) -> list[Any]:

@@ -23,7 +23,7 @@ class Search(models.Model):
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="searches")
     name = models.CharField(max_length=120)
-    query = models.CharField(max_length=300, help_text="Words that must all appear in the title.")
+    query = models.CharField(max_length=300, help_text="Words that must all appear in the title (syntax: docs/SEARCHING.md).")
     excluded_terms = models.JSONField(default=list, blank=True, help_text="Words that must not appear.")
     min_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     max_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
@@ -59,6 +59,10 @@ class Search(models.Model):
     )
     min_deal_score = models.DecimalField(
         max_digits=6, decimal_places=2, null=True, blank=True, help_text="Alert only on deals at least this good."
+    )
+    include_accessories = models.BooleanField(
+        default=False,
+        help_text="Also match accessories, empty boxes and parts (e.g. 'lens hood for X100V', 'for parts').",
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -119,3 +123,24 @@ class Match(models.Model):
 
     def __str__(self) -> str:
         return f"search {self.search_id} / listing {self.listing_id}"
+
+
+class Alias(models.Model):
+    """A word or phrase and its synonyms, for matching: "fujifilm" = "fuji".
+
+    Shipped as data (searches/data/aliases.json, loaded by a migration) and edited by
+    staff in the admin. Groups sharing an expression merge when matching (searches.aliases).
+    """
+
+    term = models.CharField(max_length=100, unique=True, help_text="The usual spelling, e.g. 'fujifilm'.")
+    synonyms = models.JSONField(default=list, help_text='Other spellings that mean the same, e.g. ["fuji"].')
+    category = models.CharField(max_length=40, blank=True, help_text="For staff: cameras, consoles, phones...")
+    enabled = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "aliases"
+        ordering = ["term"]
+
+    def __str__(self) -> str:
+        return f"{self.term} = {', '.join(self.synonyms)}"

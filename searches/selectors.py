@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
@@ -14,6 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from listings.models import Listing, PriceObservation
+from searches import matching
 from searches.models import Match, Search
 
 # The window of the deal score's comparables (searches.services) and of the market summary.
@@ -109,3 +111,90 @@ def listing_get_for_user(*, user: User, listing_id: int) -> tuple[Listing, list[
         .get(pk=listing_id)
     )
     return listing, matches
+
+
+# --- Preview: what a search would match now ----------------------------------------------
+
+# The preview answers while a person types: it reads only the newest listings of the
+# search's marketplaces, at most PREVIEW_SCAN_CAP of them seen within PREVIEW_WINDOW, and
+# says when it stopped at the cap. One query, then pure matching: a few milliseconds.
+PREVIEW_WINDOW = timedelta(days=7)
+PREVIEW_SCAN_CAP = 2000
+
+
+@dataclass(frozen=True)
+class PreviewListing:
+    listing_id: int
+    title: str
+    price: Decimal | None
+    currency: str
+    marketplace: str
+    url: str
+    why: str
+
+
+@dataclass(frozen=True)
+class SearchPreview:
+    matching: int  # among the listings scanned
+    scanned: int
+    scan_cap: int
+    window_days: int
+    capped: bool  # the scan stopped at scan_cap: older listings were not looked at
+    examples: list[PreviewListing]
+    near_misses: list[PreviewListing]
+
+    @property
+    def note(self) -> str:
+        scope = f"the {self.scanned} most recent listings seen in the last {self.window_days} days on the search's marketplaces"
+        return f"Counted over {scope}" + (f" (capped at {self.scan_cap})." if self.capped else ".")
+
+
+def search_preview(
+    *,
+    search_or_rules: Search | matching.MatchRules,
+    marketplace_ids: Iterable[int] | None = None,
+    limit: int = 5,
+) -> SearchPreview:
+    """How many stored listings a search (saved or not) would match now, with examples.
+
+    ``search_or_rules`` is a saved Search (its marketplaces are used) or MatchRules with
+    ``marketplace_ids``. Near misses are listings whose words matched but another check
+    failed (an accessory, the price, the condition, an exclusion), or that lacked a single
+    required word: each says why, so a person can fix the query.
+    """
+    if isinstance(search_or_rules, Search):
+        rules = matching.rules_for(search_or_rules)
+        ids = list(search_or_rules.marketplaces.values_list("pk", flat=True))
+    else:
+        rules = search_or_rules
+        ids = list(marketplace_ids or [])
+    since = timezone.now() - PREVIEW_WINDOW
+    rows = list(
+        Listing.objects.filter(marketplace_id__in=ids, is_active=True, last_seen_at__gte=since)
+        .order_by("-last_seen_at", "-id")
+        .values_list("pk", "title", "price", "currency", "condition", "url", "marketplace__slug")[:PREVIEW_SCAN_CAP]
+    )
+    count = 0
+    examples: list[PreviewListing] = []
+    near: list[PreviewListing] = []
+    required = len(rules.compiled.required)
+    for pk, title, price, currency, condition, url, slug in rows:
+        prepared = matching.prepare(title)
+        verdict = matching.listing_match(rules, title=prepared, price=price, currency=currency, condition=condition)
+        if verdict.ok:
+            count += 1
+            if len(examples) < limit:
+                examples.append(PreviewListing(pk, title, price, currency, slug, url, verdict.why))
+        elif len(near) < limit:
+            text = rules.compiled.test(prepared.text)
+            if text.ok or (required > 1 and len(text.missing) == 1) or (text.excluded_by and not text.missing):
+                near.append(PreviewListing(pk, title, price, currency, slug, url, verdict.why))
+    return SearchPreview(
+        matching=count,
+        scanned=len(rows),
+        scan_cap=PREVIEW_SCAN_CAP,
+        window_days=PREVIEW_WINDOW.days,
+        capped=len(rows) == PREVIEW_SCAN_CAP,
+        examples=examples,
+        near_misses=near,
+    )

@@ -19,7 +19,10 @@ from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing, Marketplace
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
 from searches import matching, scoring, selectors
+from searches.aliases import alias_table
 from searches.models import Match, Search
+from searches.query import AliasTable
+from searches.query import parse as parse_query
 
 logger = logging.getLogger(__name__)
 
@@ -109,22 +112,41 @@ def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupRe
     if not outcome.ok or not outcome.upsert.listings:
         return result
     searches = Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner")
+    # Each title is normalized and classified once for the whole group, not once per search.
+    prepared = {listing.pk: matching.prepare(listing.title) for listing in outcome.upsert.listings}
+    aliases = alias_table()
     with transaction.atomic():
         for search in searches:
-            matches, events = search_apply_scout(search=search, upsert=outcome.upsert)
+            matches, events = search_apply_scout(search=search, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
             result.new_matches.extend(matches)
             result.events.extend(events)
         alerts_notify(events=result.events)
     return result
 
 
-def search_apply_scout(*, search: Search, upsert: UpsertResult) -> tuple[list[Match], list[AlertEvent]]:
-    """Match a scout's listings against one search; return new matches and alert events."""
-    rules = matching.rules_for(search)
+def search_apply_scout(
+    *,
+    search: Search,
+    upsert: UpsertResult,
+    prepared: dict[int, matching.PreparedTitle] | None = None,
+    aliases: AliasTable | None = None,
+) -> tuple[list[Match], list[AlertEvent]]:
+    """Match a scout's listings against one search; return new matches and alert events.
+
+    ``prepared`` holds the group's titles already normalized (scout_group_run makes it once).
+    """
+    rules = matching.rules_for(search, aliases=aliases)
+    prepared = prepared or {}
     candidates = [
         listing
         for listing in upsert.listings
-        if matching.listing_matches(rules, title=listing.title, price=listing.price, currency=listing.currency, condition=listing.condition)
+        if matching.listing_matches(
+            rules,
+            title=prepared.get(listing.pk) or matching.prepare(listing.title),
+            price=listing.price,
+            currency=listing.currency,
+            condition=listing.condition,
+        )
     ]
     if not candidates:
         return [], []
@@ -199,6 +221,7 @@ SEARCH_FIELDS = (
     "max_price",
     "currency",
     "condition",
+    "include_accessories",
     "location",
     "radius_km",
     "interval_minutes",
@@ -211,6 +234,8 @@ SEARCH_FIELDS = (
 
 
 def _search_check(search: Search, marketplaces: list[Marketplace] | None) -> None:
+    # A query that does not parse is a 400 naming the problem (QuerySyntaxError is a DomainError).
+    parse_query(search.query, strict=True)
     if search.min_price is not None and search.max_price is not None and search.min_price > search.max_price:
         raise DomainError("must not exceed max_price", field="min_price")
     if marketplaces is not None:

@@ -15,3 +15,10 @@ def dispatch_due() -> int:
 def scout(query: dict[str, Any], search_ids: list[int]) -> str:
     result = services.scout_group_run(query=ScoutQuery.from_dict(query), search_ids=search_ids)
     return result.outcome.run.status
+
+
+def notify_marketplace_outages() -> str:
+    from searches.outages import marketplace_outages_notify
+
+    result = marketplace_outages_notify()
+    return f"opened {result.opened}, ended {result.ended}, told {result.down_notices} down, {result.up_notices} up"

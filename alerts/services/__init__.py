@@ -14,7 +14,7 @@ one-click unsubscribe. Callers import from ``alerts.services``; the modules are 
 
 from __future__ import annotations
 
-from alerts.services.channels import channel_create, channel_update, channels_for_users
+from alerts.services.channels import TestResult, channel_create, channel_delete, channel_send_test, channel_update, channels_for_users
 from alerts.services.creating import TASK_CHUNK, AlertEvent, alert_retry, alerts_notify
 from alerts.services.delivering import (
     MAX_ATTEMPTS,
@@ -43,6 +43,7 @@ __all__ = [
     "TASK_CHUNK",
     "AlertEvent",
     "PlanResult",
+    "TestResult",
     "alert_mark_read",
     "alert_retry",
     "alerts_deliver_due",
@@ -51,6 +52,8 @@ __all__ = [
     "alerts_plan",
     "alerts_process",
     "channel_create",
+    "channel_delete",
+    "channel_send_test",
     "channel_update",
     "channels_for_users",
     "deliveries_claim",

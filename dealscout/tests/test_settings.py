@@ -46,10 +46,24 @@ def test_production_without_secret_key_refuses_to_start() -> None:
     assert "SECRET_KEY" in result.stderr.splitlines()[-1]
 
 
-def test_production_settings_pass_the_deploy_check() -> None:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    clean.update(DEBUG="0", SECRET_KEY="x" * 30 + "-a-real-looking-secret-key-9f8e7d6c5b4a", ALLOWED_HOSTS="dealscout.example.com")
-    result = subprocess.run(
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": "x" * 30 + "-a-real-looking-secret-key-9f8e7d6c5b4a",
+    "ALLOWED_HOSTS": "dealscout.example.com",
+    "FIELD_ENCRYPTION_KEY": "n2Jj1dF3b0Qm4R8Y3W2m1cX2b8l0kX9pT4yY7uQ6vH8=",  # a made-up key for the test
+    "METRICS_TOKEN": "a-long-random-metrics-token-0123456789",  # made up
+}
+
+
+def _deploy_check(**overrides: str | None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "FIELD_ENCRYPTION_KEY", "METRICS_TOKEN"}}
+    clean.update(PRODUCTION)
+    for key, value in overrides.items():
+        if value is None:
+            clean.pop(key, None)
+        else:
+            clean[key] = value
+    return subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env=clean,
@@ -58,7 +72,29 @@ def test_production_settings_pass_the_deploy_check() -> None:
         timeout=60,
         check=False,
     )
+
+
+def test_production_settings_pass_the_deploy_check() -> None:
+    result = _deploy_check()
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_deploy_check_fails_loudly_when_the_metrics_are_open() -> None:
+    result = _deploy_check(METRICS_TOKEN=None)
+    assert result.returncode != 0
+    assert "dealscout.E002" in result.stderr and "METRICS_TOKEN" in result.stderr
+
+
+def test_production_refuses_to_start_without_an_encryption_key() -> None:
+    result = _deploy_check(FIELD_ENCRYPTION_KEY=None)
+    assert result.returncode != 0
+    assert "dealscout.E001" in result.stderr and "FIELD_ENCRYPTION_KEY" in result.stderr
+
+
+def test_a_malformed_encryption_key_stops_start_up_naming_the_setting() -> None:
+    result = _deploy_check(FIELD_ENCRYPTION_KEY="not-a-fernet-key")
+    assert result.returncode != 0
+    assert "FIELD_ENCRYPTION_KEY" in result.stderr
 
 
 def test_secret_key_can_come_from_a_file(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ def agent_names() -> list[str]:
 
 def _load_builtin_agents() -> None:
     # Imported lazily so that importing the interface never pulls in every parser.
-    from listings.agents import craigslist, ebay, ebay_html, facebook, jsonld, rss  # noqa: F401
+    from listings.agents import craigslist, ebay, ebay_html, facebook, jsonld, rss, selectors  # noqa: F401
 
 
 __all__ = [

@@ -142,6 +142,9 @@ class Agent:
         """
         return {}
 
+    def check_config(self, config: dict[str, Any]) -> None:
+        """Raise ``core.errors.DomainError`` naming the key when ``config`` cannot work (none by default)."""
+
     def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
         raise NotImplementedError
 

@@ -5,6 +5,11 @@
   (``script#ld_searchpage_results``), which adds currency, images and coordinates but
   carries no URL. When the two disagree on a title the row wins and the JSON-LD entry
   is looked up by title instead, so a reordered list never crosses two listings.
+- The markup Craigslist's own script renders in a browser (pages saved from one, and
+  mirrors that render): ``div.cl-search-result[data-pid]`` with ``a.posting-title``,
+  ``span.priceinfo`` and the posting time in a ``title`` attribute with its UTC offset.
+  Such pages always carry the hidden "no results" widget, so it counts only when the
+  page holds no row at all.
 - Older markup that some mirrors still serve: ``li.result-row[data-pid]`` with
   ``time.result-date`` (local time: read in the marketplace's ``config.timezone``,
   left empty without one) and ``span.result-hood``.
@@ -38,6 +43,8 @@ def _cls(name: str) -> str:
 _POST_ID = re.compile(r"/(\d{6,})\.html")
 _STATIC_ROWS = XPath(f"//li[{_cls('cl-static-search-result')}]")
 _OLD_ROWS = XPath(f"//li[{_cls('result-row')}]")
+_RENDERED_ROWS = XPath(f"//*[{_cls('cl-search-result')}][@data-pid]")
+_RENDERED_TIME = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
 _LD_RESULTS = XPath("//script[@id='ld_searchpage_results']/text()")
 _NO_RESULTS = XPath(f"//*[{_cls('cl-no-results')} or {_cls('noresults')} or {_cls('no-results')}]")
 _RESULTS_CONTAINER = XPath(f"//*[{_cls('cl-static-search-results')} or {_cls('rows')} or @id='search-results']")
@@ -69,7 +76,12 @@ class CraigslistAgent(Agent):
             listing = _from_static_row(row, position, ld_items, ctx)
             if listing is not None:
                 listings.setdefault(listing.external_id, listing)
-        if not static_rows:
+        rendered_rows = [] if static_rows else _RENDERED_ROWS(document)
+        for row in rendered_rows:
+            listing = _from_rendered_row(row, ctx)
+            if listing is not None:
+                listings.setdefault(listing.external_id, listing)
+        if not static_rows and not rendered_rows:
             for row in _OLD_ROWS(document):
                 listing = _from_old_row(row, ctx)
                 if listing is not None:
@@ -79,7 +91,7 @@ class CraigslistAgent(Agent):
         if _NO_RESULTS(document) or (ld_items is not None and not ld_items and not static_rows):
             return ParseResult(listings=[], no_results=True)
         raise_if_blocked(body)
-        if static_rows or _RESULTS_CONTAINER(document):
+        if static_rows or rendered_rows or _RESULTS_CONTAINER(document):
             raise ParseError("a Craigslist result list with no row this agent can read (markup changed?)")
         raise ParseError("not a Craigslist search result page (no result rows)")
 
@@ -187,6 +199,50 @@ def _from_old_row(row: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData 
         posted_at=_local_time(dates[0] if dates else "", ctx.config.get("timezone")),
         raw={"markup": "result-row"},
     )
+
+
+def _from_rendered_row(row: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | None:
+    external_id = (row.get("data-pid") or "").strip()
+    href = title = price_text = image = posted = location = ""
+    for element in row.iter("a", "span", "img", "div"):
+        css = element.get("class") or ""
+        if element.tag == "a" and "posting-title" in css:
+            href = element.get("href", "")
+            title = text_of(element)
+        elif element.tag == "span" and "priceinfo" in css and not price_text:
+            price_text = text_of(element)
+        elif element.tag == "span" and not posted and element.get("title") and _RENDERED_TIME.match(element.get("title", "")):
+            posted = element.get("title", "")
+        elif element.tag == "img" and not image and "empty.png" not in element.get("src", ""):
+            image = element.get("src", "")
+        elif element.tag == "div" and not css and not location and element.getparent() is not None:
+            if "result-info" in (element.getparent().get("class") or ""):
+                location = text_of(element)
+    title = clean_title(title or row.get("title") or "")
+    if not external_id.isdigit() or not href or not title:
+        return None
+    money = parse_price(price_text, default_currency=ctx.default_currency)
+    return ListingData(
+        external_id=external_id,
+        url=canonical_url(href, ctx.url),
+        title=title,
+        price=money.amount,
+        currency=money.currency,
+        location=location,
+        image_url=canonical_url(image, ctx.url) if image else "",
+        posted_at=_rendered_time(posted),
+        raw={"markup": "cl-search-result"},
+    )
+
+
+def _rendered_time(value: str) -> datetime | None:
+    match = _RENDERED_TIME.match(value or "")
+    if not match:
+        return None
+    try:
+        return datetime.strptime(f"{match[1]} {match[2]}", "%b %d %Y %H:%M:%S %z").astimezone(UTC)
+    except ValueError:
+        return None
 
 
 def _local_time(value: str, timezone_name: str | None) -> datetime | None:

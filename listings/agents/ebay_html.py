@@ -3,18 +3,36 @@
 - The older markup: ``li.s-item`` rows in ``ul.srp-results``; the item id is only in
   the ``/itm/`` link; a "New listing" badge sits inside the title.
 - The newer markup (2024 on): ``li.s-card[data-listingid]``; shipping, location and
-  seller appear only as unclassed attribute rows, recognised here by their wording.
+  seller appear only as unclassed attribute rows, recognised here by their wording
+  (in the languages eBay's sites speak).
 
-Skipped: rows without an ``/itm/`` link (the stray sponsored block at the top of older
-pages) and the "Shop on eBay" placeholder rows (item id 123456) that newer pages keep
-in the legacy markup. lxml with compiled XPath on the hot path; no BeautifulSoup, since
-eBay's markup is well formed enough for lxml's own recovery.
+Which rows are results: those inside the result list (``ul.srp-results``,
+``srp-river-results``) and outside any answer region (``s-answer-region``), left-rail
+merchandising block (``srp-merch__items-list``: "Recently viewed items") or carousel.
+Pages without a result list fall back to every row outside those blocks. Rows with no
+``/itm/`` link or the placeholder id 123456 ("Shop on eBay") are skipped.
+
+Titles: the heading element's text minus the screen-reader and badge spans inside it
+(``clipped``: "Opens in a new window or tab" in the page's language; ``LIGHT_HIGHLIGHT``:
+"New listing"), then minus those phrases wherever a variant left them unclassed. The
+image's ``alt`` is the fall-back. URLs: ``/itm/<slug>/<id>`` and ``/itm/<id>?<tracking>``
+both become ``https://<host>/itm/<id>``, so one item has one URL. Prices: the first
+attribute row holding a price (a current bid comes before a Buy It Now price); a range
+("£4.49 to £8.49") is stored as its lower bound, what the cheapest variant costs, with
+the upper bound in ``raw.price_high``; struck-through "was" prices are ignored. The
+currency is the one the page shows (``S/.`` on a page shown to a Peruvian visitor is
+PEN, ``円`` JPY, ``AU $`` AUD, ``C $`` CAD), else the marketplace's.
+
+lxml with compiled XPath on the hot path; no BeautifulSoup, since eBay's markup is well
+formed enough for lxml's own recovery.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
+from urllib.parse import urljoin, urlsplit
 
 import lxml.html
 from lxml.etree import XPath
@@ -22,7 +40,7 @@ from lxml.etree import XPath
 from listings.agents import register
 from listings.agents._html import parse_html, raise_if_blocked, text_of
 from listings.agents.base import Agent, FetchRequest, ListingData, ParseContext, ParseError, ParseResult, ScoutQuery
-from listings.normalize import canonical_url, clean_title, normalize_condition, parse_price
+from listings.normalize import clean_title, normalize_condition, parse_price
 
 
 def _cls(name: str) -> str:
@@ -33,17 +51,41 @@ _ITEM_ID = re.compile(r"/itm/(?:[^/?#]+/)?(\d{9,15})(?:[/?#]|$)")
 _PLACEHOLDER_IDS = {"123456"}
 _CONDITION_PARAM = {"new": "1000", "used": "3000", "refurbished": "2500", "for_parts": "7000"}
 
-_CARDS = XPath(f"//li[{_cls('s-card')}][@data-listingid]")
-_ITEMS = XPath(f"//li[{_cls('s-item')}]")
 _RESULTS_CONTAINER = XPath(f"//ul[{_cls('srp-results')}] | //*[{_cls('srp-river-results')}] | //*[@id='srp-river-results']")
 _NULL_SEARCH = XPath(f"//*[{_cls('srp-save-null-search')}] | //*[{_cls('srp-save-null-search__heading')}]")
 
+# Blocks that hold item rows which are not results of this search.
+_NOT_RESULTS = ("srp-merch", "s-answer-region", "carousel", "srp-river-answer", "x-carousel")
 
-# Text inside titles that is a badge or a screen-reader hint, not the title.
-_TITLE_NOISE = XPath(f".//*[{_cls('LIGHT_HIGHLIGHT')} or {_cls('clipped')} or {_cls('s-item__title--tagblock')}]")
+# Spans inside a title that are a badge or a screen-reader hint, not the title.
+_TITLE_NOISE_CLASSES = frozenset(
+    {"clipped", "LIGHT_HIGHLIGHT", "s-item__title--tagblock", "s-item__title--tag", "visuallyhidden", "s-card__new-listing"}
+)
+# The same phrases when a variant leaves them unclassed: the hint eBay appends to links,
+# and the "New listing" badge, in the languages of eBay's sites.
+_SCREEN_READER = re.compile(
+    r"\s*(?:Opens in a new window or tab|Opens in a new window|Se abre en una (?:ventana|pestaña) nueva(?: o pestaña)?|"
+    r"Se abre en una nueva ventana o pestaña|Wird in neuem Fenster oder Tab geöffnet|Wird in einem neuen Fenster geöffnet|"
+    r"S'ouvre dans une nouvelle fenêtre ou un nouvel onglet|S’ouvre dans une nouvelle fenêtre ou un nouvel onglet|"
+    r"Si apre in una nuova finestra o scheda|Wordt geopend in een nieuw venster of tabblad|"
+    r"Otwiera się w nowym oknie lub karcie|Abre numa nova janela ou separador|Abre em uma nova janela ou guia|"
+    r"新しいウィンドウまたはタブに表示されます)\.?\s*$",
+    re.I,
+)
+_NEW_LISTING = re.compile(
+    r"^\s*(?:New listing|Neues Angebot|Nouvelle annonce|Nuova inserzione|Nuevo anuncio|Nueva publicación|"
+    r"Nieuwe aanbieding|Nowa oferta|Novo anúncio|新規出品)\s*[:\-–]?\s*",
+    re.I,
+)
+_PLACEHOLDER_TITLES = ("shop on ebay", "results matching fewer words")
 
-_SHIPPING_WORDS = ("postage", "shipping", "delivery")
-_FEEDBACK = re.compile(r"^\d+(\.\d+)?% positive")
+_SHIPPING_WORDS = (
+    "postage", "shipping", "delivery", "envío", "envio", "versand", "livraison", "spedizione", "verzending",
+    "wysyłka", "frete", "送料", "배송",
+)  # fmt: skip
+_FREE_WORDS = ("free", "gratis", "gratuit", "kostenlos", "gratuita", "gratuito", "無料", "darmowa", "gratuite")
+_LOCATION_PREFIXES = ("from ", "located in ", "desde ", "de ", "aus ", "da ", "depuis ", "uit ", "z ", "発送元: ", "発送元:", "発送元 ")
+_SELLER_FEEDBACK = re.compile(r"(\S+)\s+\d{1,3}(?:[.,]\d+)?\s?%")
 
 
 @register
@@ -63,28 +105,61 @@ class EbayHtmlAgent(Agent):
 
     def parse(self, body: bytes, ctx: ParseContext) -> ParseResult:
         document = parse_html(body, encoding=ctx.encoding)
-        listings: dict[str, ListingData] = {}
-        for card in _CARDS(document):
-            listing = _from_card(card, ctx)
-            if listing is not None:
-                listings.setdefault(listing.external_id, listing)
-        for item in _ITEMS(document):
-            listing = _from_item(item, ctx)
-            if listing is not None:
-                listings.setdefault(listing.external_id, listing)
+        containers = _RESULTS_CONTAINER(document)
+        listings = _read_rows(containers, ctx) if containers else {}
+        if not listings:
+            listings = _read_rows([document], ctx)
         if listings:
             return ParseResult(listings=list(listings.values()))
         if _NULL_SEARCH(document):
             return ParseResult(listings=[], no_results=True)
         raise_if_blocked(body)
-        if _RESULTS_CONTAINER(document):
+        if containers:
             raise ParseError("an eBay result list with no s-item or s-card row this agent can read (markup changed?)")
         raise ParseError("not an eBay search result page (no result list found)")
 
 
-def _item_url(href: str, ctx: ParseContext) -> str:
-    # Every query parameter on an eBay item link is tracking or search context.
-    return canonical_url(href.split("?", 1)[0], ctx.url)
+def _read_rows(roots: list[lxml.html.HtmlElement], ctx: ParseContext) -> dict[str, ListingData]:
+    """The result rows under ``roots``, outside the blocks that are not results; first of each id wins."""
+    listings: dict[str, ListingData] = {}
+    for root in roots:
+        for row in root.iter("li", "div"):
+            css = row.get("class")
+            if not css or ("s-card" not in css and "s-item" not in css):
+                continue
+            classes = css.split()
+            reader: Callable[[Any, ParseContext], ListingData | None]
+            if "s-card" in classes and row.get("data-listingid") is not None:
+                reader = _from_card
+            elif "s-item" in classes and row.tag == "li":
+                reader = _from_item
+            else:
+                continue
+            if _inside_non_results(row, root):
+                continue
+            listing = reader(row, ctx)
+            if listing is not None:
+                listings.setdefault(listing.external_id, listing)
+    return listings
+
+
+def _inside_non_results(row: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
+    parent = row.getparent()
+    while parent is not None and parent is not root:
+        css = parent.get("class") or ""
+        if css and any(marker in css for marker in _NOT_RESULTS):
+            return True
+        parent = parent.getparent()
+    return False
+
+
+def _item_url(href: str, external_id: str, ctx: ParseContext) -> str:
+    """``https://<host>/itm/<id>``: the slug and every query parameter of an item link dropped."""
+    absolute = urljoin(ctx.url, href) if ctx.url else href
+    host = (urlsplit(absolute).hostname or "").lower()
+    if not host:
+        host = (urlsplit(ctx.url).hostname or "www.ebay.com").lower()
+    return f"https://{host}/itm/{external_id}"
 
 
 def _item_id(href: str) -> str | None:
@@ -93,44 +168,64 @@ def _item_id(href: str) -> str | None:
 
 
 def _title(element: lxml.html.HtmlElement | None) -> str:
+    """The heading's own words: badge and screen-reader spans left out, by class then by wording."""
     if element is None:
         return ""
-    noise = {id(node) for node in _TITLE_NOISE(element)}
-    if not noise:
-        return clean_title(element.text_content())
     parts: list[str] = []
-    _collect_text(element, noise, parts)
-    return clean_title(" ".join(parts))
+    _collect_text(element, parts)
+    title = clean_title(" ".join(parts))
+    title = _SCREEN_READER.sub("", title)
+    return _NEW_LISTING.sub("", title).strip()
 
 
-def _collect_text(element: lxml.html.HtmlElement, skip: set[int], parts: list[str]) -> None:
-    if id(element) in skip:
-        if element.tail:
-            parts.append(element.tail)
-        return
+def _collect_text(element: lxml.html.HtmlElement, parts: list[str]) -> None:
+    # Decided by each element's own class, never by identity: lxml builds a new proxy
+    # object for a node each time one is asked for, so id() of two proxies of one node
+    # can differ, and a freed proxy's id can be given to another node.
     if element.text:
         parts.append(element.text)
     for child in element:
-        _collect_text(child, skip, parts)
-    if element.tail and element is not None:
-        parts.append(element.tail)
+        if isinstance(child.tag, str):  # comments and processing instructions hold no title
+            css = child.get("class")
+            if not (css and _TITLE_NOISE_CLASSES.intersection(css.split())):
+                _collect_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
 
 
 def _image(element: lxml.html.HtmlElement | None, ctx: ParseContext) -> str:
     if element is None:
         return ""
     src = element.get("src") or element.get("data-src") or element.get("data-defer-load") or ""
-    if not src or src.startswith("data:") or "s_1x2.gif" in src:
+    if not src or src.startswith("data:") or "s_1x2.gif" in src or "ebaystatic.com/rs/" in src:
         return ""
-    return canonical_url(src, ctx.url)
+    return urljoin(ctx.url, src.strip()) if ctx.url else src.strip()
 
 
 def _shipping(text: str, ctx: ParseContext) -> Any:
     if not text:
         return None
-    if "free" in text.lower():
+    lowered = text.lower()
+    if any(word in lowered for word in _FREE_WORDS):
         return parse_price("free", default_currency=ctx.default_currency).amount
-    return parse_price(text, default_currency=ctx.default_currency).amount
+    return parse_price(text.lstrip("+＋ "), default_currency=ctx.default_currency).amount
+
+
+def _is_shipping(text: str) -> bool:
+    lowered = text.lower()
+    return any(word in lowered for word in _SHIPPING_WORDS)
+
+
+def _struck(element: lxml.html.HtmlElement) -> bool:
+    """A "was" price: struck through by class or by <s>/<del>."""
+    node: lxml.html.HtmlElement | None = element
+    for _ in range(3):
+        if node is None:
+            return False
+        if node.tag in ("s", "del", "strike") or "strikethrough" in (node.get("class") or "").lower():
+            return True
+        node = node.getparent()
+    return False
 
 
 _ITEM_FIELDS = {
@@ -139,6 +234,7 @@ _ITEM_FIELDS = {
     "s-item__subtitle": "subtitle",
     "s-item__location": "location",
     "s-item__shipping": "shipping",
+    "s-item__logisticsCost": "shipping",
     "s-item__image-img": "image",
     "s-item__seller-info-text": "seller",
 }
@@ -158,19 +254,19 @@ def _from_item(item: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | 
             continue
         for css_class in classes:
             field = _ITEM_FIELDS.get(css_class)
-            if field is not None and field not in found:
+            if field is not None and field not in found and not (field == "price" and _struck(element)):
                 found[field] = element
     external_id = _item_id(href)
     if external_id is None or external_id in _PLACEHOLDER_IDS:
         return None
-    title = _title(found.get("title"))
-    if not title or title.lower().startswith("shop on ebay"):
+    title = _title(found.get("title")) or clean_title((found["image"].get("alt") or "") if "image" in found else "")
+    if not title or title.lower().startswith(_PLACEHOLDER_TITLES):
         return None
     price_text = text_of(found.get("price"))
     money = parse_price(price_text, default_currency=ctx.default_currency)
     return ListingData(
         external_id=external_id,
-        url=_item_url(href, ctx),
+        url=_item_url(href, external_id, ctx),
         title=title,
         price=money.amount,
         currency=money.currency,
@@ -191,7 +287,7 @@ def _from_card(card: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | 
     # queries per card cost several times more than the whole page's parse.
     href = ""
     title_element = subtitle_element = image_element = None
-    prices: list[lxml.html.HtmlElement] = []
+    price_rows: list[tuple[lxml.html.HtmlElement | None, lxml.html.HtmlElement]] = []
     primary_rows: list[lxml.html.HtmlElement] = []
     secondary_rows: list[lxml.html.HtmlElement] = []
     for element in card.iter("a", "div", "span", "img"):
@@ -204,7 +300,8 @@ def _from_card(card: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | 
         if "s-card__title" in classes:
             title_element = title_element if title_element is not None else element
         elif "s-card__price" in classes:
-            prices.append(element)
+            if not _struck(element):
+                price_rows.append((element.getparent(), element))
         elif "s-card__subtitle" in classes:
             subtitle_element = subtitle_element if subtitle_element is not None else element
         elif "s-card__image" in classes and element.tag == "img":
@@ -213,28 +310,35 @@ def _from_card(card: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | 
             parent = element.getparent()
             in_secondary = parent is not None and "attributes__secondary" in (parent.get("class") or "")
             (secondary_rows if in_secondary else primary_rows).append(element)
-    title = _title(title_element)
-    if not href or not title or title.lower().startswith("shop on ebay"):
+    title = _title(title_element) or clean_title(image_element.get("alt") or "" if image_element is not None else "")
+    if not title or title.lower().startswith(_PLACEHOLDER_TITLES):
         return None
-    price_text = " ".join(text_of(node) for node in prices)
+    # The first row that holds a price: "$28.88 to $90.88" is three spans of one row; a
+    # current bid and a Buy It Now price are two rows, and the bid is today's price.
+    first_row = price_rows[0][0] if price_rows else None
+    price_text = " ".join(text_of(node) for row, node in price_rows if row is first_row)
     money = parse_price(price_text, default_currency=ctx.default_currency)
     location = shipping_text = ""
     for row in primary_rows:
+        if row is first_row:
+            continue
         text = text_of(row)
         lowered = text.lower()
-        if not shipping_text and any(word in lowered for word in _SHIPPING_WORDS):
+        if not shipping_text and _is_shipping(text):
             shipping_text = text
-        elif not location and (lowered.startswith("from ") or lowered.startswith("located in ")):
+        elif not location and lowered.startswith(_LOCATION_PREFIXES):
             location = _strip_from(text)
     seller = ""
-    for span in (span for row in secondary_rows for span in row.iter("span")):
-        text = text_of(span)
-        if text and not _FEEDBACK.match(text):
-            seller = text
+    for row in secondary_rows:
+        # "avant-garde-cinema 100% positive (2.9K)", "music.shop.london 100% ポジティブ": the
+        # seller's name is the word before its feedback score, in any language.
+        match = _SELLER_FEEDBACK.search(text_of(row))
+        if match:
+            seller = match.group(1)
             break
     return ListingData(
         external_id=external_id,
-        url=_item_url(href, ctx),
+        url=_item_url(href or f"/itm/{external_id}", external_id, ctx),
         title=title,
         price=money.amount,
         currency=money.currency,
@@ -248,8 +352,9 @@ def _from_card(card: lxml.html.HtmlElement, ctx: ParseContext) -> ListingData | 
 
 
 def _strip_from(text: str) -> str:
-    for prefix in ("from ", "located in "):
-        if text.lower().startswith(prefix):
+    lowered = text.lower()
+    for prefix in _LOCATION_PREFIXES:
+        if lowered.startswith(prefix):
             return text[len(prefix) :].strip()
     return text
 

@@ -197,7 +197,13 @@ def _listing_from_product(node: dict[str, Any], ctx: ParseContext) -> ListingDat
     location = offer.get("availableAtOrFrom") or {}
     if isinstance(location, dict):
         location = location.get("name") or (location.get("address") or {}).get("addressLocality", "")
-    posted: datetime | None = parse_datetime(str(node.get("releaseDate") or offer.get("validFrom") or "")) or None
+    try:
+        posted: datetime | None = parse_datetime(str(node.get("releaseDate") or offer.get("validFrom") or "")) or None
+    except ValueError:  # a well-formed but impossible date ("2026-02-30")
+        posted = None
+    rate = (_first(offer.get("shippingDetails")) or {}) if isinstance(_first(offer.get("shippingDetails")), dict) else {}
+    rate = rate.get("shippingRate") if isinstance(rate.get("shippingRate"), dict) else {}
+    shipping = _price(rate.get("value"), ctx) if rate else None
     return ListingData(
         external_id=external_id,
         url=url,
@@ -209,5 +215,6 @@ def _listing_from_product(node: dict[str, Any], ctx: ParseContext) -> ListingDat
         image_url=canonical_url(str(image), ctx.url) if image else "",
         seller=str(seller.get("name", "")) if isinstance(seller, dict) else "",
         posted_at=posted,
+        shipping=shipping,
         raw=node,
     )

@@ -44,6 +44,13 @@ class SandboxApp:
         if path == "/feed.xml":
             query = params.get("q", [""])[0]
             return self._respond(start_response, "200 OK", "application/rss+xml", _feed(base, query, catalogue.search(elapsed, query)))
+        if path.startswith("/static/") and path.endswith(".jpg"):
+            # The listings' photos: a drawn card per item (an SVG, whatever the name says), so
+            # the web app's pages show a picture instead of a broken image.
+            item = catalogue.find(elapsed, path.removeprefix("/static/").removesuffix(".jpg"))
+            if item is None:
+                return self._respond(start_response, "404 Not Found", "text/plain", "no such item")
+            return self._respond(start_response, "200 OK", "image/svg+xml", _photo(item))
         if path == "/robots.txt":
             return self._respond(start_response, "200 OK", "text/plain", "User-agent: *\nAllow: /\n")
         return self._respond(start_response, "404 Not Found", "text/plain", "not found")
@@ -72,6 +79,21 @@ def _product(base: str, item: catalogue.Item) -> dict[str, Any]:
             "seller": {"@type": "Person", "name": "sandbox-seller"},
         },
     }
+
+
+_PHOTO_COLOURS = ["#2f6f9f", "#8a4f9e", "#3f7f4f", "#9f5f2f", "#5f5f8f", "#7f3f4f"]
+
+
+def _photo(item: catalogue.Item) -> str:
+    colour = _PHOTO_COLOURS[int(item.sku.rsplit("-", 1)[-1]) % len(_PHOTO_COLOURS)]
+    words = item.title.split()
+    lines = [" ".join(words[i : i + 3]) for i in range(0, min(len(words), 9), 3)]
+    text = "".join(f'<text x="120" y="{95 + 26 * n}" text-anchor="middle">{escape(line)}</text>' for n, line in enumerate(lines))
+    return (
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 240 240" width="240" height="240">'
+        f'<rect width="240" height="240" fill="{colour}"/><circle cx="120" cy="52" r="24" fill="#ffffff" fill-opacity="0.35"/>'
+        f'<g fill="#ffffff" font-family="sans-serif" font-size="18">{text}</g></svg>'
+    )
 
 
 def _search_page(base: str, query: str, items: list[catalogue.Item]) -> str:

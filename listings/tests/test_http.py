@@ -189,10 +189,19 @@ def test_conditional_request_sends_the_etag_back_and_reads_304(client: PoliteCli
     validators = {"ETag": '"abc"', "Last-Modified": "Sat, 21 Nov 2026 10:00:00 GMT"}
     site.expect_oneshot_request("/search").respond_with_data("v1", headers=validators)
     site.expect_request("/search", headers={"If-None-Match": '"abc"'}).respond_with_data("", status=304)
-    assert client.get(site.url_for("/search")).body == b"v1"
+    first = client.get(site.url_for("/search"))
+    assert first.body == b"v1"
+    client.validators_keep(first)  # the caller parsed the page: its validators are worth keeping
     second = client.get(site.url_for("/search"))
     assert second.not_modified and second.status_code == 304
     assert site.log[-1][0].headers["If-Modified-Since"] == "Sat, 21 Nov 2026 10:00:00 GMT"
+
+
+def test_validators_are_not_sent_back_unless_the_caller_keeps_them(client: PoliteClient, site: Any) -> None:
+    site.expect_request("/search").respond_with_data("v1", headers={"ETag": '"abc"'})
+    client.get(site.url_for("/search"))
+    client.get(site.url_for("/search"))
+    assert "If-None-Match" not in site.log[-1][0].headers
 
 
 def test_breaker_opens_after_repeated_failures_then_a_probe_closes_it(client: PoliteClient, site: Any, settings: Any, clock: Clock) -> None:

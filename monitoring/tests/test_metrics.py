@@ -26,6 +26,12 @@ def value(text: str, name: str, **labels: str) -> float | None:
     return samples(text).get((name, tuple(sorted(labels.items()))))
 
 
+@pytest.fixture(autouse=True)
+def _embedded_default(settings) -> None:
+    # pytest-django runs with DEBUG off; the metrics are open only on the embedded default.
+    settings.DEBUG = True
+
+
 def scrape(client) -> str:
     response = client.get(METRICS_URL)
     assert response.status_code == 200
@@ -69,6 +75,28 @@ def _user():
 
 
 @pytest.mark.django_db
+@pytest.mark.django_db
+def test_metrics_are_closed_in_production_without_a_token(client, settings):
+    settings.DEBUG = False
+    settings.METRICS_TOKEN = ""
+    response = client.get(METRICS_URL)
+    assert response.status_code == 403
+    assert b"METRICS_TOKEN" in response.content
+    assert b"http_requests_total" not in response.content
+    settings.METRICS_TOKEN = "scrape-me-please"
+    assert client.get(METRICS_URL, headers={"Authorization": "Bearer scrape-me-please"}).status_code == 200
+
+
+def test_the_qcluster_metrics_server_will_not_start_open_in_production(tmp_path, monkeypatch, settings):
+    from django.core.management import CommandError, call_command
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    settings.DEBUG = False
+    settings.METRICS_TOKEN = ""
+    with pytest.raises(CommandError, match="METRICS_TOKEN"):
+        call_command("serve_metrics", "--port", "0")
+
+
 def test_metrics_token_is_required_when_set(client, settings):
     settings.METRICS_TOKEN = "scrape-me-please"
     assert client.get(METRICS_URL).status_code == 401

@@ -6,12 +6,12 @@ from decimal import Decimal
 
 import pytest
 
-from searches.matching import MatchRules, listing_matches, normalized_query, split_query
+from searches.matching import MatchRules, listing_matches, normalized_query
 
 
 def rules(**overrides: object) -> MatchRules:
     base = {
-        "required": ("fujifilm", "x100v"),
+        "query": "fujifilm x100v",
         "excluded": (),
         "min_price": None,
         "max_price": None,
@@ -34,13 +34,14 @@ def test_all_required_words_must_appear_in_any_case_and_order() -> None:
 
 
 def test_words_match_whole_tokens_not_substrings() -> None:
-    assert not matches(rules(required=("switch",)), title="Switcheroo board game")
+    assert not matches(rules(query="switch"), title="Switcheroo board game")
 
 
 def test_minus_words_in_the_query_are_exclusions() -> None:
-    required, excluded = split_query("nintendo switch -broken -Parts")
-    assert required == ["nintendo", "switch"]
-    assert excluded == ["broken", "parts"]
+    r = rules(query="nintendo switch -broken -Parts", include_accessories=True)
+    assert matches(r, title="Nintendo Switch OLED")
+    assert not matches(r, title="Nintendo Switch, broken screen")
+    assert not matches(r, title="Nintendo Switch joycon PARTS")
     assert normalized_query("Nintendo  SWITCH -broken") == "nintendo switch"
 
 

@@ -58,6 +58,8 @@ class Command(BaseCommand):
         directory = multiproc_dir()
         if directory is None:
             raise CommandError("PROMETHEUS_MULTIPROC_DIR is not set: there is nothing to serve.")
+        if not settings.METRICS_TOKEN and not settings.DEBUG:
+            raise CommandError("METRICS_TOKEN is not set with DEBUG off: the metrics would be open to anyone.")
         server = make_server(options["host"], options["port"], metrics_app(settings.METRICS_TOKEN), _ThreadingServer, _QuietHandler)
         self.stdout.write(f"Serving metrics from {directory} on http://{options['host']}:{server.server_port}/metrics")
         self.stdout.flush()
