@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from accounts.selectors import user_of
 from alerts import selectors, services
 from alerts.models import Alert
+from core.usercache import user_views_forget
 
 ALERT_EXAMPLE = {
     "id": 88,
@@ -103,4 +104,6 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        return Response({"marked_read": services.alerts_mark_all_read(user=request.user)})
+        marked = services.alerts_mark_all_read(user=request.user)
+        user_views_forget([request.user.pk])  # an update() sends no signal: the dashboard's count changed
+        return Response({"marked_read": marked})

@@ -17,6 +17,7 @@ class DealScoutConfig(AppConfig):
         # The embedded default's database cache (API throttles, failed-login counts) needs
         # its table wherever `migrate` runs, the test database included.
         post_migrate.connect(create_cache_table_after_migrate, dispatch_uid="dealscout_cache_table")
+        from dealscout import cache_signals  # noqa: F401 - connects the cache invalidation receivers
 
 
 def create_cache_table_after_migrate(sender: AppConfig, using: str = "default", **kwargs: object) -> None:

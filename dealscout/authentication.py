@@ -1,21 +1,93 @@
-"""Token authentication: knox, minus one query per request.
+"""Token authentication: knox, minus its database round trips on most requests.
 
 knox's TokenAuthentication also loads every other token of the user on each request to
 delete the expired ones (``_cleanup_token``). That is housekeeping, not a check: the
 token presented is still refused once expired (and deleted then). Skipping the sweep
 saves a database round trip on every authenticated API request (bench/api.py).
+
+The token lookup itself (token row joined to its user) is then kept in the shared cache
+for ``API_TOKEN_CACHE_SECONDS`` (60 s with Redis; off on the embedded default, where the
+cache is the database and a hit would cost what it saves). The key is knox's digest of
+the token (a SHA-512, as stored in the database), never the token. The cached user
+carries no password hash. A deleted token (logout, password change, erase) and a saved
+user (deactivated, deletion requested) drop their entries at once through signals; an
+expired token is refused from the cache too. Rows removed behind the ORM's back (raw
+SQL) are forgotten within the time-out.
 """
 
 from __future__ import annotations
 
+import binascii
+import copy
+import logging
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication as KnoxTokenAuthentication
+from knox.crypto import hash_token
 from knox.models import AuthToken
 from knox.signals import token_expired
+from rest_framework import exceptions
+
+from core.cache import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
+
+
+def token_cache_key(digest: str) -> str:
+    return f"api-token:{digest}"
+
+
+def _cacheable(auth_token: AuthToken) -> AuthToken:
+    """A copy whose user has no password hash loaded (a deferred field, so a save() of it
+    could never write an empty password)."""
+    cached = copy.copy(auth_token)
+    user = copy.copy(auth_token.user)
+    user.__dict__.pop("password", None)
+    user._state = copy.copy(user._state)
+    user._state.fields_cache = {}
+    cached._state = copy.copy(auth_token._state)
+    cached._state.fields_cache = {"user": user}
+    return cached
+
+
+def token_cache_forget(digests: list[str]) -> None:
+    if not digests or not settings.API_TOKEN_CACHE_SECONDS:
+        return
+    try:
+        cache.delete_many([token_cache_key(d) for d in digests])
+    except CACHE_ERRORS:
+        # Nothing to do but say so: the entry expires within API_TOKEN_CACHE_SECONDS.
+        logger.warning("token_cache_unavailable", extra={"operation": "forget"})
 
 
 class TokenAuthentication(KnoxTokenAuthentication):
+    def authenticate_credentials(self, token: bytes) -> tuple[Any, AuthToken]:
+        timeout = settings.API_TOKEN_CACHE_SECONDS
+        if not timeout:
+            return super().authenticate_credentials(token)
+        try:
+            digest = hash_token(token.decode("utf-8"))
+        except (TypeError, ValueError, binascii.Error):
+            raise exceptions.AuthenticationFailed("Invalid token.") from None
+        key = token_cache_key(digest)
+        try:
+            cached = cache.get(key)
+        except CACHE_ERRORS:
+            logger.warning("token_cache_unavailable", extra={"operation": "get"})
+            return super().authenticate_credentials(token)
+        if cached is not None and (cached.expiry is None or cached.expiry >= timezone.now()):
+            return self.validate_user(cached)
+        user, auth_token = super().authenticate_credentials(token)
+        try:
+            cache.set(key, _cacheable(auth_token), timeout)
+        except CACHE_ERRORS:
+            logger.warning("token_cache_unavailable", extra={"operation": "set"})
+        return user, auth_token
+
     def _cleanup_token(self, auth_token: AuthToken) -> bool:
         if auth_token.expiry is not None and auth_token.expiry < timezone.now():
             username = auth_token.user.get_username()

@@ -2,6 +2,13 @@
 
 It lives in the project package because it reads every domain app (searches, alerts,
 listings) and belongs to none of them.
+
+The answer is kept per user in the shared cache for ``API_VIEW_CACHE_SECONDS`` (30 s with
+Redis): people and front ends poll it. A change a person makes (a search saved, paused or
+deleted, a listing saved or dismissed, an alert read) drops the entry at once
+(dealscout.cache_signals, core.usercache), and so does a scout that wrote new matches or
+alerts for them; the counts of the last 24 hours and the scrape health may otherwise be
+up to that many seconds old.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from dataclasses import asdict
 from datetime import timedelta
 from typing import Any
 
+import orjson
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -20,10 +28,11 @@ from rest_framework.views import APIView
 
 from accounts.models import User
 from alerts.models import Alert
+from core import usercache
 from listings.scrape_health import scrape_health_cached
-from searches.api import LISTING_EXAMPLE, MatchedListingSerializer
+from searches.api import LISTING_EXAMPLE, MatchedListingSerializer, listing_row
 from searches.models import Search
-from searches.selectors import match_list_for_user
+from searches.selectors import match_list_for_user, match_rows_for_user
 
 BEST_DEALS = 5
 
@@ -69,9 +78,37 @@ def dashboard_for_user(*, user: Any) -> dict[str, Any]:
         .values("active_searches", "listings_last_24h", "unread_alerts")
         .get()
     )
-    best = matches.filter(deal_score__isnull=False, listing__is_active=True).order_by("-deal_score", "-id")[:BEST_DEALS]
-    health = [{**asdict(row), "healthy": row.healthy} for row in scrape_health_cached()]
-    return {**counts, "best_deals": list(best), "scrape_health": health}
+    best = match_rows_for_user(
+        user=user, lookups={"deal_score__isnull": False, "listing__is_active": True}, ordering=F("deal_score").desc()
+    )[:BEST_DEALS]
+    return {**counts, "best_deals": [listing_row(row) for row in best], "scrape_health": _health()}
+
+
+def _health() -> list[dict[str, Any]]:
+    return [{**asdict(row), "healthy": row.healthy} for row in scrape_health_cached()]
+
+
+def _serialized(result: dict[str, Any]) -> dict[str, Any]:
+    # best_deals are already written as MatchedListingSerializer writes them (listing_row).
+    best = result["best_deals"]
+    data = dict(DashboardSerializer({**result, "best_deals": []}).data)
+    data["best_deals"] = best
+    return data
+
+
+def dashboard_read(*, user: Any) -> dict[str, Any]:
+    """The dashboard as the API writes it, its per-user part from the per-user cache when
+    fresh; the scrape health, shared by everyone, has its own cache (listings.scrape_health)."""
+    if not usercache.enabled():
+        return _serialized(dashboard_for_user(user=user))
+    cached = usercache.user_view_get(user.pk, "dashboard")
+    if cached is not None:
+        data = orjson.loads(cached)
+        data["scrape_health"] = ScrapeHealthSerializer(_health(), many=True).data
+        return data
+    data = _serialized(dashboard_for_user(user=user))
+    usercache.user_view_set(user.pk, "dashboard", orjson.dumps({**data, "scrape_health": []}))
+    return data
 
 
 class DashboardView(APIView):
@@ -106,4 +143,4 @@ class DashboardView(APIView):
         tags=["dashboard"],
     )
     def get(self, request: Request) -> Response:
-        return Response(DashboardSerializer(dashboard_for_user(user=request.user)).data)
+        return Response(dashboard_read(user=request.user))

@@ -3,6 +3,12 @@
 DRF copies its rates when rest_framework.throttling is imported, so a changed setting
 would never reach it; reading them per request lets tests and the benchmark set a rate.
 Kept apart from dealscout.api because DRF imports these classes while it builds APIView.
+
+Counting is a fixed window in the shared cache: one INCR per request and throttle that
+applies (the first request of a window adds the key), where DRF's sliding window reads
+and writes back the list of every request's time stamp (two round trips, and a value
+that grows with the rate). A client may burst up to twice the rate across a window
+boundary, never more; Retry-After says when the current window ends.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 
 from core.cache import CACHE_ERRORS
 from core.clientip import client_ip
+from core.ratelimit import fixed_window_hit
 
 logger = logging.getLogger(__name__)
 
@@ -33,10 +40,27 @@ class _RatesFromSettings:
         # Fail open: with the cache down the API keeps answering, unthrottled, rather than
         # turning a cache outage into an API outage. The warning makes the outage visible.
         try:
-            return super().allow_request(request, view)  # type: ignore[misc]
+            return self._count(request, view)
         except CACHE_ERRORS:
             logger.warning("throttle_cache_unavailable", extra={"scope": self.scope})
             return True
+
+    def _count(self, request: Any, view: Any) -> bool:
+        throttle: Any = self
+        if not self._prepare(view) or throttle.rate is None:
+            return True
+        ident = throttle.get_cache_key(request, view)
+        if ident is None:
+            return True
+        hit = fixed_window_hit(cache=throttle.cache, key=ident, limit=throttle.num_requests, period=throttle.duration)
+        self._wait = hit.wait
+        return hit.allowed
+
+    def _prepare(self, view: Any) -> bool:
+        return True
+
+    def wait(self) -> float | None:
+        return getattr(self, "_wait", None)
 
 
 class AnonThrottle(_RatesFromSettings, AnonRateThrottle):
@@ -48,4 +72,11 @@ class UserThrottle(_RatesFromSettings, UserRateThrottle):
 
 
 class ScopedThrottle(_RatesFromSettings, ScopedRateThrottle):
-    pass
+    def _prepare(self, view: Any) -> bool:
+        # What ScopedRateThrottle.allow_request does first: the scope comes from the view.
+        self.scope = getattr(view, self.scope_attr, None)
+        if not self.scope:
+            return False
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return True

@@ -70,34 +70,28 @@ class _Limits:
 
 @functools.cache
 def _limits() -> _Limits:
-    from django.db import models
-
     from listings.models import Listing  # the models need the app registry; the check runs after it
 
-    fields = {field.name: field for field in Listing._meta.get_fields() if isinstance(field, models.Field)}
+    def length(name: str) -> int:
+        return int(getattr(Listing._meta.get_field(name), "max_length", 0) or 0)
+
     price = Listing._meta.get_field("price")
     shipping = Listing._meta.get_field("shipping")
-    assert isinstance(price, models.DecimalField) and isinstance(shipping, models.DecimalField)
-    places = int(price.decimal_places)
+    places = int(getattr(price, "decimal_places", 2))
     # One range for both money columns: the narrower of the two.
-    digits = min(int(price.max_digits), int(shipping.max_digits))
-
-    def max_length(name: str) -> int:
-        length = fields[name].max_length
-        assert length is not None, name  # every text column of Listing has one
-        return int(length)
-
+    digits = min(int(getattr(price, "max_digits", 12)), int(getattr(shipping, "max_digits", 12)))
+    choices = getattr(Listing._meta.get_field("condition"), "choices", None) or []
     return _Limits(
-        external_id=max_length("external_id"),
-        url=max_length("url"),
-        title=max_length("title"),
-        location=max_length("location"),
-        image_url=max_length("image_url"),
-        seller=max_length("seller"),
-        currency=max_length("currency"),
+        external_id=length("external_id"),
+        url=length("url"),
+        title=length("title"),
+        location=length("location"),
+        image_url=length("image_url"),
+        seller=length("seller"),
+        currency=length("currency"),
         max_amount=Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places),
         places=places,
-        conditions=frozenset(value for value, _label in fields["condition"].choices or ()),
+        conditions=frozenset(str(value) for value, _label in choices),
     )
 
 

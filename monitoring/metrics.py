@@ -40,6 +40,12 @@ alert_delivery_delay_seconds = Histogram(
     ["channel"],
     buckets=(5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 21600, 86400),
 )
+dispatch_claimed_total = Counter("dispatch_claimed_total", "Due searches claimed by the dispatcher (searches.services.dispatch_due).")
+dispatch_duration_seconds = Histogram(
+    "dispatch_duration_seconds",
+    "Time one dispatch_due run spent claiming, grouping and queueing (its budget is 40 s of a 60 s tick).",
+    buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 40, 60),
+)
 records_purged_total = Counter("records_purged_total", "Rows deleted by the retention purge, by kind.", ["kind"])
 
 # Set in each process while it answers; summed over the live processes only.

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from typing import Any
 
+import orjson
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -14,12 +15,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.selectors import user_of
+from core import usercache
 from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
 from listings.selectors import marketplace_health
 from searches import matching, selectors, services
 from searches.aliases import alias_table
-from searches.filters import MatchFilter
+from searches.filters import MatchFilter, match_filter_lookups
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
 from searches.query import parse as parse_query
 
@@ -65,6 +67,7 @@ LISTING_EXAMPLE = {
 }
 LISTING_DETAIL_EXAMPLE = {
     **LISTING_EXAMPLE,
+    "match_explanation": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 150.00 ≤ 420.00 ≤ 600.00 USD",
     "location": "Austin, TX",
     "seller": "laptopland",
     "shipping": "12.00",
@@ -154,7 +157,7 @@ PREVIEW_EXAMPLE = {
             "currency": "USD",
             "marketplace": "sandbox",
             "url": "https://market.example/items/9042",
-            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none",
+            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 420.00 ≤ 600.00 USD",
         }
     ],
     "near_misses": [
@@ -447,6 +450,28 @@ class MatchedListingSerializer(serializers.ModelSerializer):
         }
 
 
+def listing_row(row: tuple[Any, ...]) -> dict[str, Any]:
+    """One row of selectors.match_rows_for_user as MatchedListingSerializer writes it."""
+    (pk, listing_id, search_id, title, url, price, currency, condition, market, image, first_seen, matched, score, why, saved) = row
+    return {
+        "id": pk,
+        "listing_id": listing_id,
+        "search_id": search_id,
+        "title": title,
+        "url": url,
+        "price": _money(price),
+        "currency": currency,
+        "condition": condition,
+        "marketplace": market,
+        "image_url": image,
+        "first_seen_at": _DATETIME.to_representation(first_seen),
+        "matched_at": _DATETIME.to_representation(matched),
+        "deal_score": _money(score),
+        "score_explanation": why,
+        "saved": saved,
+    }
+
+
 _DATETIME = serializers.DateTimeField()
 _DECIMAL = serializers.DecimalField(max_digits=12, decimal_places=2)
 
@@ -502,6 +527,25 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def get_queryset(self) -> Any:
         return selectors.match_list_for_user(user=user_of(self.request))
+
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        # The hot path: plain parameter checks, rows as tuples, one dict per row
+        # (bench/api.py --profile shows where the generic path spent its time).
+        # Pages are kept per user for a few seconds (core.usercache: forgotten when a match,
+        # a search or a scout's writes change them); the host is part of the key because
+        # the next/previous links are absolute.
+        user = user_of(request)
+        cache_field = f"listings {request.get_host()} {request.get_full_path()}" if usercache.enabled() else ""
+        if cache_field and (cached := usercache.user_view_get(user.pk, cache_field)) is not None:
+            return Response(orjson.loads(cached))
+        lookups, ordering = match_filter_lookups(request.query_params)
+        rows = selectors.match_rows_for_user(user=user, lookups=lookups, ordering=ordering)
+        page = self.paginate_queryset(rows)
+        assert page is not None  # the API always paginates (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS)
+        response = self.get_paginated_response([listing_row(row) for row in page])
+        if cache_field:
+            usercache.user_view_set(user.pk, cache_field, orjson.dumps(response.data))
+        return response
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return MatchedListingDetailSerializer if self.action == "retrieve" else MatchedListingSerializer

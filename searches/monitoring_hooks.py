@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.utils import timezone
+
 from monitoring.hooks import register_gauge, register_known_labels
 from searches.models import Search
 
@@ -9,6 +13,13 @@ from searches.models import Search
 @register_gauge("active_searches_total", "Saved searches that are switched on.")
 def active_searches() -> float:
     return Search.objects.filter(is_active=True).count()
+
+
+@register_gauge("searches_overdue", "Active searches due for more than a dispatcher tick (60 s) and not yet claimed: the dispatch backlog.")
+def searches_overdue() -> float:
+    # Served by the (is_active, next_run_at) index, like the dispatcher's own claim.
+    late = timezone.now() - timedelta(seconds=60)
+    return Search.objects.filter(is_active=True, next_run_at__lt=late).count()
 
 
 # Queued by dispatch_due rather than scheduled, so not in django-q2's Schedule table.

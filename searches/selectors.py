@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import Combinable
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -39,6 +41,37 @@ def match_list_for_user(*, user: User) -> QuerySet[Match]:
         .defer("listing__raw", "listing__marketplace__config")
         .order_by("-matched_at", "-id")
     )
+
+
+# The columns of a listing page (searches.api.listing_row), read as tuples: a page of 50
+# rows as model instances (a Match, its Listing, its Marketplace each) costs more than
+# the query itself.
+MATCH_ROW_FIELDS = (
+    "id",
+    "listing_id",
+    "search_id",
+    "listing__title",
+    "listing__url",
+    "listing__price",
+    "listing__currency",
+    "listing__condition",
+    "listing__marketplace__slug",
+    "listing__image_url",
+    "listing__first_seen_at",
+    "matched_at",
+    "deal_score",
+    "score_explanation",
+    "saved",
+)
+
+
+def match_rows_for_user(
+    *, user: User, lookups: dict[str, object] | None = None, ordering: str | Combinable | None = None
+) -> QuerySet[Match, tuple[Any, ...]]:
+    """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
+    rows = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
+    rows = rows.order_by(ordering, "-id") if ordering is not None else rows.order_by("-matched_at", "-id")
+    return rows.values_list(*MATCH_ROW_FIELDS)
 
 
 def match_get_for_user(*, user: User, match_id: int, with_history: bool = False) -> Match:
@@ -89,9 +122,12 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     """The deal score's comparables: listing id -> price of the search's matches, in its
-    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
+    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule.
+    Accessories, boxes and parts never count (a search that wants them still matches them)."""
     since = timezone.now() - MARKET_WINDOW
-    rows = Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False)
+    rows = Listing.objects.filter(
+        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM
+    )
     return {listing_id: price for listing_id, price in rows.values_list("id", "price") if price is not None}
 
 

@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
+from core.usercache import user_views_forget
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing, Marketplace
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
+from monitoring import metrics
 from searches import matching, scoring, selectors
 from searches.aliases import alias_table
 from searches.models import Match, Search
@@ -27,13 +31,21 @@ from searches.query import parse as parse_query
 logger = logging.getLogger(__name__)
 
 COMPARABLES_WINDOW = selectors.MARKET_WINDOW
+# Searches claimed per transaction: short locks, bounded memory per batch. Not a ceiling:
+# dispatch_due claims batch after batch until nothing is due or its time budget is spent.
 CLAIM_BATCH = 5000
+# A tick's claiming stops after this long and hands the rest to a follow-up dispatch task,
+# so that the next tick never finds its predecessor still running (the schedule fires
+# every 60 s) and the work is shared by whichever cluster picks the follow-up up.
+DISPATCH_BUDGET_SECONDS = 40.0
 
 
 @dataclass
 class DispatchResult:
     claimed: int
     groups: dict[ScoutQuery, list[int]]
+    batches: int = 0
+    handed_over: bool = False
 
 
 def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> ScoutQuery:
@@ -49,8 +61,20 @@ def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> Sco
     )
 
 
+def claim_lease() -> timedelta:
+    """How long a claimed search waits for its scout before it is due again.
+
+    The Redis broker pops a task off its list: a worker killed mid-scout (OOM, a pod
+    evicted, kill -9) takes it along, and nothing retries it. So a claim only moves the
+    search on by this lease; the scout, when it finishes, moves it on by its interval.
+    A scout that never finishes leaves the search due again once the lease is over, and
+    the next dispatch queues it again. Longer than a task may run (Q_TIMEOUT) plus a margin.
+    """
+    return timedelta(seconds=settings.SCOUT_CLAIM_LEASE_SECONDS)
+
+
 def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Search]:
-    """Claim the due searches and move their next run on, in one transaction.
+    """Claim the due searches and move their next run on by the lease, in one transaction.
 
     ``skip_locked`` makes a second dispatcher on PostgreSQL pass over rows the first
     has locked instead of waiting for them; once the first commits, the rows are no
@@ -67,8 +91,21 @@ def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Searc
         for search in due:
             by_interval[search.interval_minutes].append(search.pk)
         for interval, ids in by_interval.items():
-            Search.objects.filter(pk__in=ids).update(next_run_at=now + timedelta(minutes=interval), last_run_at=now)
+            step = min(timedelta(minutes=interval), claim_lease())
+            Search.objects.filter(pk__in=ids).update(next_run_at=now + step, last_run_at=now)
     return due
+
+
+def searches_scouted(*, search_ids: list[int]) -> None:
+    """A scout of these searches finished (whatever its outcome): next run one interval after the claim."""
+    for pk, interval, last_run_at, next_run_at in Search.objects.filter(pk__in=search_ids).values_list(
+        "pk", "interval_minutes", "last_run_at", "next_run_at"
+    ):
+        if last_run_at is None:
+            continue
+        due = last_run_at + timedelta(minutes=interval)
+        if next_run_at is None or next_run_at < due:
+            Search.objects.filter(pk=pk, last_run_at=last_run_at).update(next_run_at=due)
 
 
 def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
@@ -81,21 +118,58 @@ def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
     return dict(groups)
 
 
-def dispatch_due(*, now: datetime | None = None) -> DispatchResult:
-    """Claim due searches and queue one ``scout`` task per distinct ScoutQuery."""
+def dispatch_due(*, now: datetime | None = None, budget_seconds: float | None = None, batch: int | None = None) -> DispatchResult:
+    """Claim every due search, batch after batch, and queue one ``scout`` per distinct ScoutQuery.
+
+    Each batch is claimed in its own short transaction (``searches_claim_due``: skip-locked,
+    so any number of dispatchers may run at once and none claims a search another holds).
+    The groups of all batches are merged before queueing, so a query shared by searches of
+    two batches is still fetched once. When the time budget runs out with searches still
+    due, what was claimed is queued and a follow-up ``dispatch_due`` task takes the rest.
+    """
     from django_q.tasks import async_task
 
     now = now or timezone.now()
-    claimed = searches_claim_due(now=now)
-    groups = group_by_scout_query([search.pk for search in claimed])
+    budget = DISPATCH_BUDGET_SECONDS if budget_seconds is None else budget_seconds
+    size = batch or CLAIM_BATCH
+    started = time.monotonic()
+    groups: dict[ScoutQuery, list[int]] = defaultdict(list)
+    claimed = batches = 0
+    handed_over = False
+    while True:
+        due = searches_claim_due(now=now, limit=size)
+        batches += 1
+        claimed += len(due)
+        for query, ids in group_by_scout_query([search.pk for search in due]).items():
+            groups[query].extend(ids)
+        if len(due) < size:
+            break
+        if time.monotonic() - started >= budget:
+            handed_over = True
+            break
+    ready = dict(groups)
 
     def queue() -> None:
-        for query, ids in groups.items():
+        for query, ids in ready.items():
             async_task("searches.tasks.scout", query.to_dict(), ids, task_name=f"scout:{query.key()}", group="scout")
+        if handed_over:
+            async_task("searches.tasks.dispatch_due", task_name="dispatch-due:follow-up", group="dispatch")
 
     transaction.on_commit(queue)
-    logger.info("dispatch_finished", extra={"claimed": len(claimed), "scouts_queued": len(groups)})
-    return DispatchResult(claimed=len(claimed), groups=groups)
+    elapsed = time.monotonic() - started
+    metrics.dispatch_duration_seconds.observe(elapsed)
+    metrics.dispatch_claimed_total.inc(claimed)
+    logger.info(
+        "dispatch_finished",
+        extra={
+            "claimed": claimed,
+            "scouts_queued": len(ready),
+            "batches": batches,
+            "handed_over": handed_over,
+            "duration_ms": round(elapsed * 1000),
+        },
+    )
+    return DispatchResult(claimed=claimed, groups=ready, batches=batches, handed_over=handed_over)
 
 
 @dataclass
@@ -108,19 +182,24 @@ class ScoutGroupResult:
 def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupResult:
     """Scout one query, then let each search of the group match what was found."""
     outcome = marketplace_scout(query=query)
+    searches_scouted(search_ids=search_ids)
     result = ScoutGroupResult(outcome=outcome)
     if not outcome.ok or not outcome.upsert.listings:
         return result
-    searches = Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner")
-    # Each title is normalized and classified once for the whole group, not once per search.
-    prepared = {listing.pk: matching.prepare(listing.title) for listing in outcome.upsert.listings}
+    searches = list(Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner"))
+    # Each title is normalized and classified once for the whole group, and the words of
+    # each distinct query are tested once (matching.ListingGroup), not once per search.
+    group = matching.ListingGroup(outcome.upsert.listings)
     aliases = alias_table()
     with transaction.atomic():
-        for search in searches:
-            matches, events = search_apply_scout(search=search, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
-            result.new_matches.extend(matches)
-            result.events.extend(events)
+        matches, events = searches_apply_scout(searches=searches, upsert=outcome.upsert, group=group, aliases=aliases)
+        result.new_matches.extend(matches)
+        result.events.extend(events)
         alerts_notify(events=result.events)
+    # Bulk writes send no signals: drop the owners' cached answers (dashboard, listing
+    # pages) ourselves, once committed, when anything they show may have changed.
+    if result.new_matches or result.events or outcome.upsert.price_changes:
+        user_views_forget({search.owner_id for search in searches})
     return result
 
 
@@ -128,63 +207,96 @@ def search_apply_scout(
     *,
     search: Search,
     upsert: UpsertResult,
-    prepared: dict[int, matching.PreparedTitle] | None = None,
+    group: matching.ListingGroup | None = None,
     aliases: AliasTable | None = None,
 ) -> tuple[list[Match], list[AlertEvent]]:
-    """Match a scout's listings against one search; return new matches and alert events.
+    """Match a scout's listings against one search; return new matches and alert events."""
+    return searches_apply_scout(searches=[search], upsert=upsert, group=group, aliases=aliases)
 
-    ``prepared`` holds the group's titles already normalized (scout_group_run makes it once).
+
+def searches_apply_scout(
+    *,
+    searches: list[Search],
+    upsert: UpsertResult,
+    group: matching.ListingGroup | None = None,
+    aliases: AliasTable | None = None,
+) -> tuple[list[Match], list[AlertEvent]]:
+    """Match a scout's listings against every search of its group; return new matches and events.
+
+    The database work is per group, not per search: one query finds the group's existing
+    matches, one its already matched duplicates, one insert writes every new match and one
+    update every new reference price. (Matching itself is pure: ``prepared`` holds the
+    group's titles normalized once, by scout_group_run.) Only a search with new matches
+    reads its comparables, for their deal scores.
     """
-    rules = matching.rules_for(search, aliases=aliases)
-    prepared = prepared or {}
-    candidates = [
-        listing
-        for listing in upsert.listings
-        if matching.listing_matches(
-            rules,
-            title=prepared.get(listing.pk) or matching.prepare(listing.title),
-            price=listing.price,
-            currency=listing.currency,
-            condition=listing.condition,
-        )
-    ]
+    group = group or matching.ListingGroup(upsert.listings)
+    candidates: dict[int, list[Listing]] = {}
+    reasons: dict[tuple[int, int], str] = {}  # (search, listing) -> why it matched
+    for search in searches:
+        rules = matching.rules_for(search, aliases=aliases)
+        found = []
+        for listing, why in group.matching(rules):
+            found.append(listing)
+            reasons[search.pk, listing.pk] = why
+        if found:
+            candidates[search.pk] = found
     if not candidates:
         return [], []
-    existing = {match.listing_id: match for match in Match.objects.filter(search=search, listing__in=candidates)}
-    fresh = [listing for listing in candidates if listing.pk not in existing]
-    keys = {listing.dedupe_key for listing in fresh if listing.dedupe_key}
-    matched_keys = set(
-        Match.objects.filter(search=search, listing__dedupe_key__in=keys).values_list("listing__dedupe_key", flat=True) if keys else []
-    )
-    fresh = matching.drop_duplicates(fresh, already_matched_keys=matched_keys)
-    events: list[AlertEvent] = []
+    listing_ids = {listing.pk for found in candidates.values() for listing in found}
+    existing: dict[int, dict[int, Match]] = defaultdict(dict)
+    for match in Match.objects.filter(search_id__in=list(candidates), listing_id__in=listing_ids):
+        existing[match.search_id][match.listing_id] = match
+    fresh_by_search = {
+        search_id: [listing for listing in found if listing.pk not in existing[search_id]] for search_id, found in candidates.items()
+    }
+    keys = {listing.dedupe_key for fresh in fresh_by_search.values() for listing in fresh if listing.dedupe_key}
+    matched_keys: dict[int, set[str]] = defaultdict(set)
+    if keys:
+        searching = [search_id for search_id, fresh in fresh_by_search.items() if fresh]
+        rows = Match.objects.filter(search_id__in=searching, listing__dedupe_key__in=keys).values_list("search_id", "listing__dedupe_key")
+        for search_id, key in rows:
+            matched_keys[search_id].add(key)
 
     new_matches: list[Match] = []
-    if fresh:
-        market = scoring.market_value(_comparable_prices(search, extra=fresh))
-        for listing in fresh:
-            score = scoring.deal_score(listing.price, market, listing.currency)
-            new_matches.append(
-                Match(
-                    search=search,
-                    listing=listing,
-                    deal_score=score.score if score else None,
-                    score_explanation=score.explanation if score else "",
-                    reference_price=listing.price,
+    to_update: list[Match] = []
+    events: list[AlertEvent] = []
+    for search in searches:
+        if search.pk not in candidates:
+            continue
+        fresh = matching.drop_duplicates(fresh_by_search[search.pk], already_matched_keys=matched_keys[search.pk])
+        if fresh:
+            market = scoring.market_value(_comparable_prices(search, extra=fresh))
+            mine = []
+            for listing in fresh:
+                score = scoring.deal_score(listing.price, market, listing.currency)
+                mine.append(
+                    Match(
+                        search=search,
+                        listing=listing,
+                        deal_score=score.score if score else None,
+                        score_explanation=score.explanation if score else "",
+                        match_explanation=reasons.get((search.pk, listing.pk), "")[:300],
+                        reference_price=listing.price,
+                    )
                 )
-            )
+            new_matches.extend(mine)
+            if search.alert_on_new:
+                for match in mine:
+                    if search.min_deal_score is None or (match.deal_score is not None and match.deal_score >= search.min_deal_score):
+                        events.append(AlertEvent.new_listing(search=search, listing=match.listing, match=match))
+        if search.alert_on_price_drop:
+            drops, updated = _price_drop_events(search, upsert, existing[search.pk])
+            events.extend(drops)
+            to_update.extend(updated)
+    if new_matches:
         Match.objects.bulk_create(new_matches, ignore_conflicts=True)
-        if search.alert_on_new:
-            for match in new_matches:
-                if search.min_deal_score is None or (match.deal_score is not None and match.deal_score >= search.min_deal_score):
-                    events.append(AlertEvent.new_listing(search=search, listing=match.listing, match=match))
-
-    if search.alert_on_price_drop:
-        events.extend(_price_drop_events(search, upsert, existing))
+    if to_update:
+        Match.objects.bulk_update(to_update, ["reference_price"])
     return new_matches, events
 
 
-def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int, Match]) -> list[AlertEvent]:
+def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int, Match]) -> tuple[list[AlertEvent], list[Match]]:
+    """The price drops worth an alert, and the matches whose reference price moves (saved by the caller)."""
     changed = {change.listing_id: change for change in upsert.price_changes}
     listings = {listing.pk: listing for listing in upsert.listings}
     events = []
@@ -198,14 +310,13 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
             match.reference_price = change.new_price
             to_update.append(match)
             events.append(AlertEvent.price_drop(search=search, listing=listings[listing_id], match=match))
-    Match.objects.bulk_update(to_update, ["reference_price"])
-    return events
+    return events, to_update
 
 
 def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
     prices = selectors.search_comparable_prices(search=search)
     for listing in extra:
-        if listing.currency == search.currency and listing.price is not None:
+        if listing.currency == search.currency and listing.price is not None and listing.kind == Listing.Kind.ITEM:
             prices[listing.pk] = listing.price
     return list(prices.values())
 
@@ -249,6 +360,11 @@ def _search_check(search: Search, marketplaces: list[Marketplace] | None) -> Non
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(" ".join(messages), field=None if field == NON_FIELD_ERRORS else field) from None
+
+
+def search_check(*, search: Search, marketplaces: list[Marketplace] | None = None) -> None:
+    """The rules of search_create for a search that is not saved (a preview): DomainError if one fails."""
+    _search_check(search, marketplaces)
 
 
 @transaction.atomic

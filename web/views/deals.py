@@ -10,12 +10,11 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.selectors import user_of
 from listings.models import Marketplace
 from searches import scoring, selectors, services
 from searches.filters import MatchFilter
 from searches.models import Match, Search
-from web.views.common import PAGE_SIZE, htmx_target, is_htmx, page
+from web.views.common import PAGE_SIZE, AuthedRequest, is_htmx, page
 
 DEFAULT_ORDERING = "-deal_score"
 ORDERING_LABELS = {
@@ -60,9 +59,9 @@ def market_positions(matches: list[Match]) -> dict[int, dict[str, float]]:
 
 @login_required
 @require_GET
-def deals(request: HttpRequest) -> HttpResponse:
+def deals(request: AuthedRequest) -> HttpResponse:
     data = _filters(request)
-    queryset = selectors.match_list_for_user(user=user_of(request)).select_related("search")
+    queryset = selectors.match_list_for_user(user=request.user).select_related("search")
     filterset = MatchFilter(data=data, queryset=queryset)
     if filterset.is_valid():
         matches = filterset.qs
@@ -80,12 +79,12 @@ def deals(request: HttpRequest) -> HttpResponse:
         "errors": errors,
         "filters": data,
         "query_string": query.urlencode(),
-        "searches": Search.objects.filter(owner=user_of(request)).order_by("name").only("id", "name"),
-        "marketplaces": Marketplace.objects.filter(searches__owner=user_of(request)).distinct().order_by("name").only("slug", "name"),
+        "searches": Search.objects.filter(owner=request.user).order_by("name").only("id", "name"),
+        "marketplaces": Marketplace.objects.filter(searches__owner=request.user).distinct().order_by("name").only("slug", "name"),
         "orderings": ORDERING_LABELS,
-        "has_searches": Search.objects.filter(owner=user_of(request)).exists(),
+        "has_searches": Search.objects.filter(owner=request.user).exists(),
     }
-    if htmx_target(request) == "deal-list":
+    if is_htmx(request) and request.htmx.target == "deal-list":
         return page(request, "web/partials/deal_list.html", context)
     return page(request, "web/deals.html", context)
 
@@ -96,8 +95,8 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_save(request: HttpRequest, match_id: int) -> HttpResponse:
-    match = selectors.match_get_for_user(user=user_of(request), match_id=match_id)
+def match_save(request: AuthedRequest, match_id: int) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, match_id=match_id)
     match = services.match_set_saved(match=match, saved=request.POST.get("saved", "true") == "true")
     if is_htmx(request):
         return page(request, "web/partials/save_button.html", {"match": match})
@@ -106,8 +105,8 @@ def match_save(request: HttpRequest, match_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_dismiss(request: HttpRequest, match_id: int) -> HttpResponse:
-    match = selectors.match_get_for_user(user=user_of(request), match_id=match_id)
+def match_dismiss(request: AuthedRequest, match_id: int) -> HttpResponse:
+    match = selectors.match_get_for_user(user=request.user, match_id=match_id)
     services.match_dismiss(match=match)
     if is_htmx(request):
         return HttpResponse("")  # the card is swapped for nothing
