@@ -14,7 +14,7 @@ from django.db import DatabaseError, IntegrityError, connections, models, router
 from django.utils import timezone
 
 from core.errors import DomainError
-from listings import http
+from listings import http, places
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.kinds import classify_title
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 _UPDATABLE_FIELDS = [
     "url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key", "kind",
+    "latitude", "longitude", "location_country",
 ]  # fmt: skip
 
 
@@ -144,7 +145,7 @@ def _upsert_batch(marketplace: Marketplace, by_id: dict[str, ListingData], seen_
                     observations.append(PriceObservation(listing=listing, price=data.price, currency=listing.currency, observed_at=seen_at))
                     result.price_changes.append(PriceChange(listing.pk, old_price, data.price))
             result.listings.append(listing)
-        _listings_refresh(to_update, [*_UPDATABLE_FIELDS, "last_seen_at", "is_active"])
+        _listings_refresh(to_update, [*_UPDATABLE_FIELDS, "last_seen_at", "is_active", "sold_estimated_at"])
         PriceObservation.objects.bulk_create(observations, batch_size=500)
 
 
@@ -193,7 +194,10 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.price = data.price
     listing.currency = data.currency
     listing.condition = data.condition
-    listing.location = data.location[:200]
+    location = data.location[:200]
+    if location != listing.location or listing.pk is None:
+        _locate(listing, location)
+    listing.location = location
     listing.image_url = data.image_url[:1000]
     listing.seller = data.seller[:200]
     listing.shipping = data.shipping
@@ -204,6 +208,16 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.kind = classify_title(listing.title, category if isinstance(category, str) else None).kind
     listing.last_seen_at = seen_at
     listing.is_active = True
+    # Seen again: it was not sold after all (listings.sold).
+    listing.sold_estimated_at = None
+
+
+def _locate(listing: Listing, location: str) -> None:
+    """Coordinates (or only the country) of the listing's place, from the offline gazetteer."""
+    place = places.resolve(location) if location else None
+    listing.latitude = place.latitude if place else None
+    listing.longitude = place.longitude if place else None
+    listing.location_country = place.country if place else ""
 
 
 PARSE_SAMPLE_CHARS = 1500
@@ -225,7 +239,9 @@ def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_
     )
     if previous is None:
         return 0
-    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(last_seen_at=seen_at, is_active=True)
+    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(
+        last_seen_at=seen_at, is_active=True, sold_estimated_at=None
+    )
 
 
 def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCOUT) -> ScoutOutcome:
