@@ -179,6 +179,10 @@ else:
         }
     }
 
+# A claimed search is due again after this long unless its scout finished (a worker killed
+# mid-scout loses its task on the Redis broker): searches.services.claim_lease.
+SCOUT_CLAIM_LEASE_SECONDS = env_int("SCOUT_CLAIM_LEASE_SECONDS", env_int("Q_TIMEOUT", 120, minimum=10) + 120, minimum=1)
+
 Q_CLUSTER = {
     "name": "dealscout",
     "workers": env_int("Q_WORKERS", 2, minimum=1),
