@@ -17,6 +17,7 @@ from rest_framework.views import APIView
 from accounts import login, services
 from accounts.models import NotificationPreferences, User
 from accounts.privacy_api import AccountDeleteMixin
+from accounts.selectors import user_of
 
 TOKEN_EXAMPLE = "9f2c4d0e8b7a41c3a5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c"  # noqa: S105 - a made-up token for the docs
 PROFILE_EXAMPLE = {
@@ -205,7 +206,7 @@ class MeView(AccountDeleteMixin, APIView):
         data.is_valid(raise_exception=True)
         values = dict(data.validated_data)
         user = services.user_update_profile(
-            user=request.user, name=values.get("name"), timezone=values.get("timezone"), preferences=values.get("notifications")
+            user=user_of(request), name=values.get("name"), timezone=values.get("timezone"), preferences=values.get("notifications")
         )
         return Response(ProfileSerializer(user).data)
 
@@ -227,9 +228,10 @@ class PasswordView(APIView):
         data = PasswordInput(data=request.data)
         data.is_valid(raise_exception=True)
         token = request.auth if isinstance(request.auth, AuthToken) else None
-        services.user_change_password(user=request.user, keep_token=token, **data.validated_data)
+        user = user_of(request)
+        services.user_change_password(user=user, keep_token=token, **data.validated_data)
         if token is None:
-            update_session_auth_hash(request._request, request.user)  # keep this session signed in
+            update_session_auth_hash(request._request, user)  # keep this session signed in
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -205,8 +205,8 @@ def erasures_reapply(*, now: datetime | None = None) -> int:
         erased_at_by_hmac[fingerprint] = max(erased_at, erased_at_by_hmac.get(fingerprint, erased_at))
     count = 0
     for user in User.objects.only("pk", "email", "date_joined").iterator():
-        erased_at = erased_at_by_hmac.get(email_hmac(user.email))
-        if erased_at is not None and user.date_joined < erased_at:
+        erased_before = erased_at_by_hmac.get(email_hmac(user.email))
+        if erased_before is not None and user.date_joined < erased_before:
             user_erase(user=user, reason=ErasureRecord.Reason.RESTORED, now=now)
             count += 1
     logger.info("erasures_reapplied", extra={"count": count})

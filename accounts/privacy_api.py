@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.gdpr import erase_due_at, user_data_export, user_delete_confirmed
+from accounts.selectors import user_of
 
 
 class AccountDeleteInput(serializers.Serializer):
@@ -53,7 +54,7 @@ class AccountDeleteMixin:
     def delete(self, request: Request, *args: object, **kwargs: object) -> Response:
         data = AccountDeleteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = user_delete_confirmed(user=request.user, password=data.validated_data["password"])
+        user = user_delete_confirmed(user=user_of(request), password=data.validated_data["password"])
         body = {
             "deleted_at": user.deleted_at,
             "erase_after": erase_due_at(user),
@@ -81,7 +82,7 @@ class AccountExportView(APIView):
         tags=["auth"],
     )
     def get(self, request: Request) -> Response:
-        response = Response(user_data_export(user=request.user))
+        response = Response(user_data_export(user=user_of(request)))
         response["Content-Disposition"] = 'attachment; filename="dealscout-my-data.json"'
         response["Cache-Control"] = "no-store"
         return response

@@ -61,8 +61,7 @@ def refuses_secret_lookup(lookup: str) -> bool:
 class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
-    fields = ["channel", "status", "attempts", "next_attempt_at", "sent_at", "error"]
-    readonly_fields = fields
+    fields = readonly_fields = ("channel", "status", "attempts", "next_attempt_at", "sent_at", "error")
     can_delete = False
 
 

@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.selectors import user_of
 from alerts import selectors, services
 from alerts.models import Alert
 from core.usercache import user_views_forget
@@ -80,7 +81,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = AlertFilter
 
     def get_queryset(self) -> Any:
-        return selectors.alert_list_for_user(user=self.request.user)
+        return selectors.alert_list_for_user(user=user_of(self.request))
 
     @extend_schema(
         summary="Mark one alert read",

@@ -80,7 +80,8 @@ def messages_build(*, notifications: list[Notification]) -> dict[int, Message]:
     )
     by_notification: dict[int, list[Alert]] = defaultdict(list)
     for alert in alerts:
-        by_notification[alert.notification_id].append(alert)
+        if alert.notification_id is not None:  # always: the query asked for these notifications
+            by_notification[alert.notification_id].append(alert)
     user_ids = {notification.user_id for notification in notifications}
     notices: dict[int, list[NotificationChannel]] = defaultdict(list)
     for channel in NotificationChannel.objects.filter(user_id__in=user_ids, notice_pending=True, enabled=False):
@@ -118,7 +119,7 @@ def _items(alerts: list[Alert]) -> list[MessageItem]:
         first = group[0]
         listing = first.listing
         best = max(group, key=lambda alert: alert.deal_score if alert.deal_score is not None else Decimal("-Infinity"))
-        searches = {}
+        searches: dict[int, SearchRef] = {}
         for alert in group:
             searches.setdefault(
                 alert.search_id,

@@ -7,7 +7,7 @@ from typing import Any
 
 from accounts.personal_data import export_row, export_rows, register_account_hook, register_exporter
 from accounts.retention import PurgeContext, delete_in_batches, register_purger
-from alerts.models import Alert, Delivery, Notification, NotificationChannel
+from alerts.models import Alert, Delivery, Notification, NotificationChannel, UserNotice
 
 STOPPED_ERROR = "Not sent: the account was deleted by its owner."
 # A message and its per-channel delivery records answer "did this reach me, and where?";
@@ -28,6 +28,7 @@ def export_alerts(*, user: Any) -> dict[str, Any]:
         "alerts.NotificationChannel": export_rows(NotificationChannel.objects.filter(user=user)),
         "alerts.Notification": export_rows(Notification.objects.filter(user=user)),
         "alerts.Delivery": export_rows(Delivery.objects.filter(notification__user=user)),
+        "alerts.UserNotice": export_rows(UserNotice.objects.filter(user=user)),
     }
 
 
@@ -36,6 +37,16 @@ def purge_notifications(context: PurgeContext) -> dict[str, int]:
     """Messages older than NOTIFICATION_RETENTION_DAYS, with their deliveries (cascade)."""
     cutoff = context.now - timedelta(days=NOTIFICATION_RETENTION_DAYS)
     return delete_in_batches(Notification.objects.filter(created_at__lt=cutoff), kind="notifications", context=context)
+
+
+@register_purger("notices")
+def purge_notices(context: PurgeContext) -> dict[str, int]:
+    """Service notices (a marketplace down, back) older than NOTIFICATION_RETENTION_DAYS.
+
+    An outage still open after that long may be told again: a reminder, not a repeat.
+    """
+    cutoff = context.now - timedelta(days=NOTIFICATION_RETENTION_DAYS)
+    return delete_in_batches(UserNotice.objects.filter(created_at__lt=cutoff), kind="notices", context=context)
 
 
 def stop_alerts(*, user: Any) -> dict[str, Any]:

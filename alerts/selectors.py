@@ -9,7 +9,7 @@ from accounts.models import User
 from alerts.models import Alert, NotificationChannel
 
 
-def alert_list_for_user(*, user: object, unread: bool | None = None) -> QuerySet[Alert]:
+def alert_list_for_user(*, user: User, unread: bool | None = None) -> QuerySet[Alert]:
     alerts = Alert.objects.filter(user=user).select_related("listing", "listing__marketplace", "search").order_by("-created_at", "-id")
     if unread is True:
         alerts = alerts.filter(read_at__isnull=True)
@@ -18,11 +18,11 @@ def alert_list_for_user(*, user: object, unread: bool | None = None) -> QuerySet
     return alerts
 
 
-def alert_get_for_user(*, user: object, alert_id: int) -> Alert:
+def alert_get_for_user(*, user: User, alert_id: int) -> Alert:
     return get_object_or_404(alert_list_for_user(user=user), pk=alert_id)
 
 
-def alerts_unread_count(*, user: object) -> int:
+def alerts_unread_count(*, user: User) -> int:
     return Alert.objects.filter(user=user, read_at__isnull=True).count()
 
 

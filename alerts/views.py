@@ -10,12 +10,13 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.selectors import user_of
 from alerts import selectors, services
 from alerts.models import NotificationChannel
 from alerts.tokens import unsubscribe_token_read
@@ -42,14 +43,15 @@ class ChannelOutputSerializer(serializers.ModelSerializer):
 
 class ChannelCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=NotificationChannel.Kind.choices)
-    label = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    # "label" is also an attribute of DRF's Field that the stubs type as a string.
+    label = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)  # type: ignore[assignment]
     url = serializers.CharField(max_length=1000, required=False, default="", allow_blank=True)
     address = serializers.EmailField(required=False, default="", allow_blank=True)
     secret = serializers.CharField(max_length=200, min_length=16, required=False, default="", write_only=True)
 
 
 class ChannelUpdateSerializer(serializers.Serializer):
-    label = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    label = serializers.CharField(max_length=100, required=False, allow_blank=True)  # type: ignore[assignment]
     enabled = serializers.BooleanField(required=False)
     url = serializers.CharField(max_length=1000, required=False)
 
@@ -78,8 +80,8 @@ class ChannelListView(APIView):
         tags=["alerts"],
     )
     def get(self, request: Request) -> Response:
-        services.channels_for_users(user_ids={request.user.pk})  # the account's e-mail channel, made on first use
-        channels = selectors.channels_for_user(user=request.user)
+        services.channels_for_users(user_ids={user_of(request).pk})  # the account's e-mail channel, made on first use
+        channels = selectors.channels_for_user(user=user_of(request))
         return Response(ChannelOutputSerializer(channels, many=True).data)
 
     @extend_schema(
@@ -101,7 +103,7 @@ class ChannelListView(APIView):
     def post(self, request: Request) -> Response:
         data = ChannelCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        channel, shown_secret = services.channel_create(user=request.user, **data.validated_data)
+        channel, shown_secret = services.channel_create(user=user_of(request), **data.validated_data)
         body = ChannelOutputSerializer(channel).data
         if shown_secret:
             body["secret"] = shown_secret  # shown this once, to set up the receiver
@@ -117,7 +119,7 @@ class ChannelDetailView(APIView):
         tags=["alerts"],
     )
     def get(self, request: Request, channel_id: int) -> Response:
-        return Response(ChannelOutputSerializer(selectors.channel_get_for_user(user=request.user, channel_id=channel_id)).data)
+        return Response(ChannelOutputSerializer(selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id)).data)
 
     @extend_schema(
         operation_id="alerts_channels_update",
@@ -131,7 +133,7 @@ class ChannelDetailView(APIView):
         tags=["alerts"],
     )
     def patch(self, request: Request, channel_id: int) -> Response:
-        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
+        channel = selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id)
         data = ChannelUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         channel = services.channel_update(channel=channel, **data.validated_data)
@@ -144,8 +146,30 @@ class ChannelDetailView(APIView):
         tags=["alerts"],
     )
     def delete(self, request: Request, channel_id: int) -> Response:
-        services.channel_delete(channel=selectors.channel_get_for_user(user=request.user, channel_id=channel_id))
+        services.channel_delete(channel=selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ChannelTestOutput = inline_serializer(
+    "ChannelTestResult", {"ok": serializers.BooleanField(), "detail": serializers.CharField(help_text="What the receiver said.")}
+)
+
+
+class ChannelTestView(APIView):
+    throttle_scope = "scout"  # each test talks to someone else's server: the tight budget of "run now"
+
+    @extend_schema(
+        operation_id="alerts_channels_test",
+        summary="Send a sample alert on this channel now and say how it went (nothing is stored)",
+        request=None,
+        responses={200: ChannelTestOutput},
+        examples=[OpenApiExample("sent", response_only=True, value={"ok": True, "detail": "Sent. Check that it arrived."})],
+        tags=["alerts"],
+    )
+    def post(self, request: Request, channel_id: int) -> Response:
+        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
+        result = services.channel_send_test(channel=channel)
+        return Response({"ok": result.ok, "detail": result.detail})
 
 
 @csrf_exempt  # the signed token is the credential; mail providers POST here without a session (RFC 8058)

@@ -29,25 +29,51 @@ django.setup()
 import lxml.etree  # noqa: E402
 import lxml.html  # noqa: E402
 
-from listings.agents import BlockedPage, ParseContext, get_agent  # noqa: E402
+from listings.agents import BlockedPage, ParseContext, ParseError, get_agent  # noqa: E402
 
-CAPTURES = [
-    ("ebay_html", "ebay/ebay_srp_2021-01_uk_warhammer_sitem.html", "GBP"),
-    ("ebay_html", "ebay/ebay_srp_2025-08_uk_bluray_scard.html", "GBP"),
-    ("ebay_html", "ebay/ebay_bot_challenge_2026-07.html", "GBP"),
-    ("ebay", "ebay/ebay_browse_api_getitem_2026-01_gb_redacted.json", "GBP"),
-    ("ebay", "ebay/ours_browse_search_2026-11.json", "USD"),
-    ("craigslist", "craigslist/cl_2021-10_vancouver_apa_search_result_row.html", "CAD"),
-    ("craigslist", "craigslist/cl_2025-10_sfbay_sss_surfboard_static_prettified.html", "USD"),
-    ("facebook", "facebook/fb_mp_search_bike_nyc_2026.html", "USD"),
-    ("facebook", "facebook/fb_mp_item_2026.html", "USD"),
-    ("jsonld", "jsonld/ours_itemlist_2026-11.html", "EUR"),
-    ("jsonld", "jsonld/ours_microdata_2026-11.html", "GBP"),
-    ("facebook", "facebook/fb_mp_search_bike_nyc_2026.html+padded", "USD"),
-    ("jsonld", "jsonld/ours_itemlist_2026-11.html+padded", "EUR"),
-    ("rss", "rss/ours_rss_2026-11.xml", "USD"),
-    ("rss", "rss/ours_atom_2026-11.xml", "EUR"),
-]
+# Every capture under the data folder is timed (old and new, real and ours); the agent
+# comes from the folder, and for classifieds from the site's name (a selectors sample
+# config). Captures added later show up here without an edit.
+_FOLDER_AGENT = {"ebay": "ebay_html", "craigslist": "craigslist", "facebook": "facebook", "jsonld": "jsonld", "rss": "rss"}
+_SITE_CONFIG = {"olx_": "olx-{country}", "gumtree_": "gumtree-pl", "leboncoin_": "leboncoin-fr", "kijiji_": "kijiji-ca"}
+_CURRENCY_HINTS = {
+    "_uk_": "GBP",
+    "_pl_": "PLN",
+    "_fr_": "EUR",
+    "_ca_": "CAD",
+    "vancouver": "CAD",
+    "_gb_": "GBP",
+    "_uz_": "UZS",
+    "_ua_": "UAH",
+}
+PADDED = [("facebook", "facebook/fb_mp_search_bike_nyc_2026.html"), ("jsonld", "jsonld/ours_itemlist_2026-11.html")]
+
+
+def _agent_for(path: Path) -> tuple[str, dict[str, object]]:
+    folder = path.parent.name
+    if folder == "ebay" and path.suffix == ".json":
+        return "ebay", {}
+    if folder == "classifieds":
+        from listings.agents.selectors_presets import SITE_CONFIGS
+
+        for prefix, name in _SITE_CONFIG.items():
+            if path.name.startswith(prefix):
+                country = path.name.split("_")[2] if prefix == "olx_" else ""
+                return "selectors", dict(SITE_CONFIGS[name.format(country=country)])
+    return _FOLDER_AGENT[folder], {}
+
+
+def captures(data: Path) -> list[tuple[str, str, str, dict[str, object]]]:
+    """(agent, relative path, default currency, config) for every capture, then the padded rows."""
+    rows = []
+    for path in sorted(data.rglob("*")):
+        if not path.is_file() or path.suffix not in (".html", ".json", ".xml"):
+            continue
+        agent, config = _agent_for(path)
+        currency = next((code for hint, code in _CURRENCY_HINTS.items() if hint in path.name), "USD")
+        rows.append((agent, str(path.relative_to(data)), currency, config))
+    rows.extend((agent, relative + "+padded", "USD", {}) for agent, relative in PADDED)
+    return rows
 
 
 # The Facebook and JSON-LD captures are 1-7 KB (the capturer kept only the listing JSON);
@@ -110,26 +136,27 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=ROOT / "listings" / "tests" / "data")
     args = parser.parse_args()
 
-    print(f"Timing {len(CAPTURES)} captures from {args.data} (about {args.min_time * 2 * len(CAPTURES):.0f} s) ...", flush=True)
+    rows_to_time = captures(args.data)
+    print(f"Timing {len(rows_to_time)} captures from {args.data} (about {args.min_time * 2.5 * len(rows_to_time):.0f} s) ...", flush=True)
     header = (
-        f"{'agent':<11} {'capture':<66} {'KB':>6} {'items':>5} {'agent ms':>9} {'bare ms':>8} {'bare':<10} {'ratio':>6} "
+        f"{'agent':<11} {'capture':<70} {'KB':>6} {'items':>5} {'agent ms':>9} {'bare ms':>8} {'bare':<10} {'ratio':>6} "
         f"{'pages/s':>8} {'items/s':>9}"
     )
     rows = []
     per_agent: dict[str, list[tuple[float, float, int]]] = {}
     padded: list[str] = []
-    for index, (agent_name, relative, currency) in enumerate(CAPTURES, 1):
+    for index, (agent_name, relative, currency, config) in enumerate(rows_to_time, 1):
         path = args.data / relative.removesuffix("+padded")
         body = path.read_bytes()
         if relative.endswith("+padded"):
             body = pad(body)
         agent = get_agent(agent_name)
-        context = ParseContext(url="https://example.test/search", default_currency=currency)
+        context = ParseContext(url="https://example.test/search", default_currency=currency, config=config)
 
         def run_agent(agent=agent, body=body, context=context) -> int:  # noqa: ANN001
             try:
                 return len(agent.parse(body, context).listings)
-            except BlockedPage:
+            except (BlockedPage, ParseError):  # a challenge or an unreadable capture: timed all the same
                 return 0
 
         bare_name, bare = bare_parser(path)
@@ -141,10 +168,10 @@ def main() -> None:
         else:
             per_agent.setdefault(agent_name, []).append((agent_seconds, bare_seconds, items))
         rows.append(
-            f"{agent_name:<11} {relative:<66} {len(body) / 1024:>6.0f} {items:>5} {agent_seconds * 1000:>9.2f} "
+            f"{agent_name:<11} {relative:<70} {len(body) / 1024:>6.0f} {items:>5} {agent_seconds * 1000:>9.2f} "
             f"{bare_seconds * 1000:>8.2f} {bare_name:<10} {ratio:>5.2f}x {1 / agent_seconds:>8.0f} {items / agent_seconds:>9.0f}"
         )
-        print(f"  [{index}/{len(CAPTURES)}] {agent_name} {relative}: {ratio:.2f}x bare", file=sys.stderr, flush=True)
+        print(f"  [{index}/{len(rows_to_time)}] {agent_name} {relative}: {ratio:.2f}x bare", file=sys.stderr, flush=True)
 
     print()
     print(header)
@@ -160,7 +187,7 @@ def main() -> None:
         bare_total = sum(s[1] for s in samples)
         items = sum(s[2] for s in samples)
         ratio = agent_total / bare_total
-        html = agent_name in {"ebay_html", "craigslist", "facebook", "jsonld"}
+        html = agent_name in {"ebay_html", "craigslist", "facebook", "jsonld", "selectors"}
         verdict = ("ok" if ratio <= 3 else "OVER 3x") if html else "n/a (not HTML)"
         if html and ratio > 3:
             failing.append(agent_name)

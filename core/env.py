@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import overload
 from urllib.parse import urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -18,7 +19,16 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 
 
+@overload
+def env_str(name: str) -> str | None: ...
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None) -> str | None: ...
+
+
 def env_str(name: str, default: str | None = None) -> str | None:
+    """The variable's value (or ``NAME_FILE``'s contents); ``default`` when unset, so a str default gives a str."""
     file_path = os.environ.get(f"{name}_FILE")
     if file_path:
         try:

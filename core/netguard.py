@@ -201,8 +201,10 @@ class _GuardedHTTPConnectionPool(HTTPConnectionPool):
     ConnectionCls = GuardedHTTPConnection
     guard: AddressGuard | None = None
 
-    def _new_conn(self) -> Any:
+    def _new_conn(self) -> GuardedHTTPConnection:
         conn = super()._new_conn()
+        if not isinstance(conn, GuardedHTTPConnection):  # fail closed if ConnectionCls is ever swapped
+            raise TypeError(f"{type(conn).__name__} is not a guarded connection")
         conn.guard = self.guard
         return conn
 
@@ -211,8 +213,10 @@ class _GuardedHTTPSConnectionPool(HTTPSConnectionPool):
     ConnectionCls = GuardedHTTPSConnection
     guard: AddressGuard | None = None
 
-    def _new_conn(self) -> Any:
+    def _new_conn(self) -> GuardedHTTPSConnection:
         conn = super()._new_conn()
+        if not isinstance(conn, GuardedHTTPSConnection):
+            raise TypeError(f"{type(conn).__name__} is not a guarded connection")
         conn.guard = self.guard
         return conn
 
@@ -223,8 +227,10 @@ class _GuardedPoolManager(PoolManager):
         self.guard = guard
         self.pool_classes_by_scheme = {"http": _GuardedHTTPConnectionPool, "https": _GuardedHTTPSConnectionPool}
 
-    def _new_pool(self, scheme: str, host: str, port: int, request_context: dict[str, Any] | None = None) -> Any:
+    def _new_pool(self, scheme: str, host: str, port: int, request_context: dict[str, Any] | None = None) -> HTTPConnectionPool:
         pool = super()._new_pool(scheme, host, port, request_context)
+        if not isinstance(pool, _GuardedHTTPConnectionPool | _GuardedHTTPSConnectionPool):
+            raise AddressNotAllowed(f"no guarded connections for scheme {scheme!r}")
         pool.guard = self.guard
         return pool
 
@@ -245,12 +251,6 @@ class GuardedAdapter(HTTPAdapter):
     def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> Any:
         # A proxy would resolve and connect on its own, out of the guard's reach.
         raise AddressNotAllowed("outbound requests do not go through proxies")
-
-    def __setstate__(self, state: dict[str, Any]) -> None:  # requests pickles adapters; keep the guard
-        self.guard = state.get("guard", AddressGuard())
-        super().__setstate__(state)
-
-    __attrs__ = [*HTTPAdapter.__attrs__, "guard"]
 
 
 def guarded_session(*, guard: AddressGuard | None = None, pool_connections: int = 10, pool_maxsize: int = 10) -> requests.Session:

@@ -27,7 +27,7 @@ USER_EMAIL = "demo@dealscout.localhost"
 USER_PASSWORD = "demo-user-password"  # noqa: S105 - demo login, printed on purpose
 
 DEMO_SEARCHES = [
-    {"name": "Fuji X100V under $1,100", "query": "fujifilm x100v", "max_price": Decimal("1100")},
+    {"name": "Fuji X100V under $1,100", "query": "fuji x100v", "max_price": Decimal("1100")},
     {"name": "Switch OLED, working", "query": "nintendo switch oled -broken", "max_price": Decimal("320")},
     {"name": "Road bike for me", "query": "road bike", "excluded_terms": ["kids"], "max_price": Decimal("800")},
 ]

@@ -83,6 +83,9 @@ MIDDLEWARE = [
     # Outermost, so the request id, timing and headers cover every other layer.
     "monitoring.middleware.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the web app's CSS and htmx, the admin's, Swagger UI's) from gunicorn itself,
+    # compressed and cached, with no web server in front: https://whitenoise.readthedocs.io/
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -175,6 +178,10 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+
+# A claimed search is due again after this long unless its scout finished (a worker killed
+# mid-scout loses its task on the Redis broker): searches.services.claim_lease.
+SCOUT_CLAIM_LEASE_SECONDS = env_int("SCOUT_CLAIM_LEASE_SECONDS", env_int("Q_TIMEOUT", 120, minimum=10) + 120, minimum=1)
 
 Q_CLUSTER = {
     "name": "dealscout",
@@ -289,6 +296,15 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Compressed copies made by collectstatic (the Dockerfile runs it); names stay as they are,
+    # so a missing manifest can never break a page.
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+# Also serve files straight from the apps, so a checkout without collectstatic (the demo,
+# the tests) serves the same files as the image does.
+WHITENOISE_USE_FINDERS = True
 
 # --- E-mail ---------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -314,6 +330,9 @@ EBAY_CLIENT_SECRET = env_str("EBAY_CLIENT_SECRET", "")
 # The polite client (listings/http.py; docs/AGENTS.md explains each one).
 SCOUT_CONNECT_TIMEOUT = env_float("SCOUT_CONNECT_TIMEOUT", 5.0, minimum=0.1, maximum=120)
 SCOUT_READ_TIMEOUT = env_float("SCOUT_READ_TIMEOUT", 20.0, minimum=0.1, maximum=300)
+# Total seconds one fetch may take (every attempt, redirect and byte of the body): a site
+# trickling its answer a byte at a time never trips the read time-out above.
+SCOUT_FETCH_DEADLINE = env_float("SCOUT_FETCH_DEADLINE", 30.0, minimum=0.1, maximum=600)
 SCOUT_MAX_BODY_BYTES = env_int("SCOUT_MAX_BODY_BYTES", 8 * 1024 * 1024, minimum=1024)
 SCOUT_MAX_RETRIES = env_int("SCOUT_MAX_RETRIES", 2, minimum=0)
 SCOUT_BACKOFF_BASE = env_float("SCOUT_BACKOFF_BASE", 1.0, maximum=60)

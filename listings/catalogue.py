@@ -80,6 +80,11 @@ COUNTRY_CURRENCIES: dict[str, str] = {
     "MX": "MXN",
     "JP": "JPY",
     "IN": "INR",
+    "UA": "UAH",
+    "UZ": "UZS",
+    "RO": "RON",
+    "BG": "BGN",
+    "KZ": "KZT",
 }
 
 
@@ -332,7 +337,27 @@ def selectors_site_configs() -> dict[str, dict[str, Any]]:
     return dict(getattr(module, "SITE_CONFIGS", {}))
 
 
-def _selectors(options: dict[str, str]) -> MarketplaceSpec:
+@dataclass(frozen=True)
+class SelectorsSite:
+    """Where a site of ``selectors_presets.SITE_CONFIGS`` lives (the configs say only how to read it)."""
+
+    label: str
+    base_url: str
+    country: str
+
+
+SELECTORS_SITES: dict[str, SelectorsSite] = {
+    "olx-pl": SelectorsSite("OLX Poland", "https://www.olx.pl", "PL"),
+    "olx-ua": SelectorsSite("OLX Ukraine", "https://www.olx.ua", "UA"),
+    "olx-uz": SelectorsSite("OLX Uzbekistan", "https://www.olx.uz", "UZ"),
+    "gumtree-pl": SelectorsSite("Gumtree Poland", "https://www.gumtree.pl", "PL"),
+    "leboncoin-fr": SelectorsSite("leboncoin", "https://www.leboncoin.fr", "FR"),
+    "kijiji-ca": SelectorsSite("Kijiji Canada", "https://www.kijiji.ca", "CA"),
+}
+
+
+def _selectors_config(options: dict[str, str]) -> tuple[str, dict[str, Any]]:
+    """(site name, config): the shipped config of ``site``, with ``config`` JSON merged over it."""
     config: dict[str, Any] = {}
     site = options.get("site", "").strip()
     if site:
@@ -351,20 +376,25 @@ def _selectors(options: dict[str, str]) -> MarketplaceSpec:
         config.update(extra)
     if not site and "config" not in options:
         raise DomainError("the selectors preset needs --option site=NAME or --option config='{...}'", field="site")
-    # A site config may carry where and in what currency the site lives; options win.
-    url = options.get("url") or config.pop("url", "") or config.pop("base_url", "")
+    return site, config
+
+
+def _selectors(options: dict[str, str]) -> MarketplaceSpec:
+    site, config = _selectors_config(options)
+    known = SELECTORS_SITES.get(site)
+    url = options.get("url", "").strip() or (known.base_url if known else "")
     if not url:
-        raise DomainError("missing required option url (the site's search page, e.g. https://www.gumtree.com/search)", field="url")
+        raise DomainError("the selectors preset needs --option url=... (the site's address or search page)", field="url")
     base_url, path, host = _url({"url": url})
-    if path != "/":
+    if path != "/" and not config.get("search_url"):
         config.setdefault("search_path", path)
-    config_country = str(config.pop("country", ""))
-    config_currency = str(config.pop("currency", ""))
-    country = _country(options, default=config_country)
-    currency = _currency(options, default=config_currency or COUNTRY_CURRENCIES.get(country, "USD"))
+    country = _country(options, default=known.country if known and not options.get("url") else "")
+    currency = _currency(options, default=str(config.get("currency") or COUNTRY_CURRENCIES.get(country, "USD")))
+    if "currency" in options:
+        config["currency"] = currency  # the agent reads the config's currency first
     return MarketplaceSpec(
-        slug=slugify(site)[:50] if site else _host_slug("", host),
-        name=options.get("name", "").strip() or str(config.pop("name", "")) or host.removeprefix("www."),
+        slug=(slugify(site) if site and not options.get("url") else _host_slug("", host))[:50],
+        name=options.get("name", "").strip() or (known.label if known and not options.get("url") else host.removeprefix("www.")),
         agent="selectors",
         base_url=base_url,
         default_currency=currency,
@@ -372,6 +402,13 @@ def _selectors(options: dict[str, str]) -> MarketplaceSpec:
         requests_per_minute=6,
         config=config,
     )
+
+
+def _selectors_site(site: str) -> Callable[[dict[str, str]], MarketplaceSpec]:
+    def build(options: dict[str, str]) -> MarketplaceSpec:
+        return _selectors({"site": site})
+
+    return build
 
 
 _CITY_OPTIONS = (
@@ -428,7 +465,7 @@ def _presets() -> dict[str, Preset]:
         Preset(
             name="facebook",
             agent="facebook",
-            description="Facebook Marketplace, one city: --option city=nyc (logged-out search pages)",
+            description="Facebook Marketplace, one city: --option city=nyc (logged-out pages; its robots.txt disallows crawlers, so runs are blocked)",
             options=_CITY_OPTIONS,
             build=_facebook,
         ),
@@ -449,11 +486,11 @@ def _presets() -> dict[str, Preset]:
         Preset(
             name="selectors",
             agent="selectors",
-            description="a classifieds site read with CSS selectors: --option site=NAME (a shipped config) or --option config='{...}', --option url=",
+            description="a classifieds site read with CSS selectors: --option site=NAME (a shipped config) and/or --option config='{...}', --option url=",
             options=(
                 OptionSpec("site", "a site config shipped with the selectors agent"),
                 OptionSpec("config", "a JSON object of selectors, merged over the site's"),
-                OptionSpec("url", "the site's search page (required unless the site config has one)"),
+                OptionSpec("url", "the site's address or search page (default: the shipped site's address)"),
                 OptionSpec("name", "display name"),
                 OptionSpec("country", "ISO 3166 country code (sets the currency)"),
                 OptionSpec("currency", "ISO 4217 code"),
@@ -461,6 +498,20 @@ def _presets() -> dict[str, Preset]:
             build=_selectors,
         ),
     ]
+    configs = selectors_site_configs()
+    for site_name, where in SELECTORS_SITES.items():
+        if site_name in configs:  # shipped with the selectors agent
+            presets.append(
+                Preset(
+                    name=site_name,
+                    agent="selectors",
+                    description=f"{where.label} ({where.base_url}) read with the selectors agent's shipped config",
+                    options=(),
+                    build=_selectors_site(site_name),
+                    country=where.country,
+                    currency=str(configs[site_name].get("currency") or COUNTRY_CURRENCIES.get(where.country, "")),
+                )
+            )
     return {preset.name: preset for preset in presets}
 
 

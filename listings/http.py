@@ -3,7 +3,9 @@
 Per marketplace: one pooled ``requests.Session``; connect and read time-outs; an
 identifiable User-Agent (``SCOUT_USER_AGENT``); a cap on the body, counted after
 decompression so a gzip bomb stops at the cap; retries with exponential backoff and
-jitter on time-outs, connection errors and 5xx; ``Retry-After`` honoured on 429 and 503;
+jitter on time-outs, connection errors and 5xx; a total deadline per fetch
+(``SCOUT_FETCH_DEADLINE``: connect, answer and whole body of every attempt and redirect,
+so a site trickling a byte at a time cannot hold a worker); ``Retry-After`` honoured on 429 and 503;
 a rate limit (``Marketplace.requests_per_minute``) shared by every worker process
 through the Django cache; robots.txt honoured and cached; ``ETag``/``Last-Modified``
 sent back as conditional requests; a circuit breaker whose state lives in the cache;
@@ -361,14 +363,16 @@ class PoliteClient:
         allow_error: bool = False,
     ) -> FetchResponse:
         max_retries = int(_setting("SCOUT_MAX_RETRIES", 2)) if retries is None else retries
+        # Real time, not self.clock: the deadline bounds what the network really takes.
+        deadline = time.monotonic() + float(_setting("SCOUT_FETCH_DEADLINE", 30.0))
         attempt = 0
         while True:
             attempt += 1
             self.limiter.acquire()
             try:
-                response = self._send(method, url, headers=headers, data=data, auth=auth)
+                response = self._send(method, url, headers=headers, data=data, auth=auth, deadline=deadline)
             except FetchError as exc:
-                if exc.retryable and attempt <= max_retries:
+                if exc.retryable and attempt <= max_retries and time.monotonic() < deadline:
                     self._backoff(attempt, reason=exc.status)
                     continue
                 if exc.retryable:
@@ -420,15 +424,29 @@ class PoliteClient:
         self._sleep(delay)
 
     def _send(
-        self, method: str, url: str, *, headers: dict[str, str], data: dict[str, str] | None, auth: tuple[str, str] | None
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: dict[str, str],
+        data: dict[str, str] | None,
+        auth: tuple[str, str] | None,
+        deadline: float,
     ) -> FetchResponse:
-        timeout = (float(_setting("SCOUT_CONNECT_TIMEOUT", 5.0)), float(_setting("SCOUT_READ_TIMEOUT", 20.0)))
         current = url
         for _hop in range(MAX_REDIRECTS + 1):
             try:
                 target_of(current)
             except AddressNotAllowed as exc:
                 raise FetchError(f"refusing {current[:200]!r}: {exc}", status="blocked") from None
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise _deadline_error()
+            # Each socket operation waits at most its own time-out and what is left of the deadline.
+            timeout = (
+                min(float(_setting("SCOUT_CONNECT_TIMEOUT", 5.0)), remaining),
+                min(float(_setting("SCOUT_READ_TIMEOUT", 20.0)), remaining),
+            )
             try:
                 with self._open(method, current, headers=headers, data=data, auth=auth, timeout=timeout) as response:
                     if response.status_code in REDIRECT_STATUSES and response.headers.get("Location"):
@@ -441,7 +459,7 @@ class PoliteClient:
                         if response.status_code == 303 or (response.status_code in (301, 302) and method == "POST"):
                             method, data = "GET", None
                         continue
-                    body = _read_capped(response)
+                    body = _read_capped(response, deadline=deadline)
                     return FetchResponse(
                         url=current,
                         status_code=response.status_code,
@@ -529,8 +547,58 @@ def _retry_after_seconds(value: str | None, *, now: float) -> float | None:
     return max(when.timestamp() - now, 0.0)
 
 
-def _read_capped(response: requests.Response) -> bytes:
-    """The body, refusing more than SCOUT_MAX_BODY_BYTES, counted after decompression."""
+def _deadline_error() -> FetchError:
+    total = float(_setting("SCOUT_FETCH_DEADLINE", 30.0))
+    return FetchError(f"no complete answer within the {total:g} s fetch deadline", status="timeout", retryable=True)
+
+
+def _abort_connection(response: requests.Response) -> None:
+    """Wake a read blocked on a trickling peer: shut the socket down under it."""
+    # The connection keeps its socket while it may be reused; a response that will close
+    # the connection owns it (http.client's file object wraps it).
+    sock = getattr(getattr(response.raw, "connection", None), "sock", None)
+    if sock is None:
+        fp = getattr(getattr(response.raw, "_fp", None), "fp", None)
+        sock = getattr(getattr(fp, "raw", None), "_sock", None)
+    if sock is not None:
+        try:
+            sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # already closed
+
+
+def _read_capped(response: requests.Response, *, deadline: float | None = None) -> bytes:
+    """The body, refusing more than SCOUT_MAX_BODY_BYTES (counted after decompression) or past the deadline.
+
+    A read time-out only bounds the wait for the *next* byte: a site sending one byte a
+    second never trips it. A timer shuts the connection down when the deadline passes,
+    which ends the blocked read at once, and the fetch is a ``timeout``.
+    """
+    if deadline is None:
+        return _read_body(response)
+    expired = threading.Event()
+
+    def expire() -> None:
+        expired.set()
+        _abort_connection(response)
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), expire)
+    timer.daemon = True
+    timer.start()
+    try:
+        body = _read_body(response)
+    except (requests.RequestException, OSError, FetchError):
+        if expired.is_set():
+            raise _deadline_error() from None
+        raise
+    finally:
+        timer.cancel()
+    if expired.is_set():
+        raise _deadline_error()
+    return body
+
+
+def _read_body(response: requests.Response) -> bytes:
     cap = int(_setting("SCOUT_MAX_BODY_BYTES", 8 * 1024 * 1024))
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and int(declared) > cap and not response.headers.get("Content-Encoding"):

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from price_parser import Price
@@ -111,6 +112,11 @@ class Money:
     currency: str
     # The upper end of "$10 to $20": listings priced by variant ("from £4.49").
     high: Decimal | None = None
+
+
+def as_dict(value: object) -> dict[str, Any]:
+    """A JSON object as a dict; anything else (missing, null, a list) as an empty one."""
+    return value if isinstance(value, dict) else {}
 
 
 def clean_title(value: str) -> str:

@@ -24,6 +24,7 @@ FAILED_STATUSES = [
     ScrapeRun.Status.HTTP_ERROR,
     ScrapeRun.Status.TIMEOUT,
     ScrapeRun.Status.PARSE_ERROR,
+    ScrapeRun.Status.FAILED,
 ]
 
 
@@ -78,7 +79,11 @@ def scrape_health(*, now: datetime | None = None) -> list[MarketplaceHealth]:
             "runs_last_hour",
         )
     )
-    return [MarketplaceHealth(**{**row, "last_error": row["last_error"] or ""}) for row in rows]
+    health = []
+    for row in rows:
+        row["last_error"] = row["last_error"] or ""
+        health.append(MarketplaceHealth(**row))
+    return health
 
 
 def task_queue_depth() -> int | None:

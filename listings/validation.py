@@ -72,24 +72,26 @@ class _Limits:
 def _limits() -> _Limits:
     from listings.models import Listing  # the models need the app registry; the check runs after it
 
-    fields = {field.name: field for field in Listing._meta.get_fields() if hasattr(field, "max_length")}
+    def length(name: str) -> int:
+        return int(getattr(Listing._meta.get_field(name), "max_length", 0) or 0)
+
     price = Listing._meta.get_field("price")
-    places = int(price.decimal_places)  # type: ignore[union-attr]
-    digits = int(price.max_digits)  # type: ignore[union-attr]
     shipping = Listing._meta.get_field("shipping")
+    places = int(getattr(price, "decimal_places", 2))
     # One range for both money columns: the narrower of the two.
-    digits = min(digits, int(shipping.max_digits))  # type: ignore[union-attr]
+    digits = min(int(getattr(price, "max_digits", 12)), int(getattr(shipping, "max_digits", 12)))
+    choices = getattr(Listing._meta.get_field("condition"), "choices", None) or []
     return _Limits(
-        external_id=int(fields["external_id"].max_length),
-        url=int(fields["url"].max_length),
-        title=int(fields["title"].max_length),
-        location=int(fields["location"].max_length),
-        image_url=int(fields["image_url"].max_length),
-        seller=int(fields["seller"].max_length),
-        currency=int(fields["currency"].max_length),
+        external_id=length("external_id"),
+        url=length("url"),
+        title=length("title"),
+        location=length("location"),
+        image_url=length("image_url"),
+        seller=length("seller"),
+        currency=length("currency"),
         max_amount=Decimal(10) ** (digits - places) - Decimal(1).scaleb(-places),
         places=places,
-        conditions=frozenset(value for value, _label in Listing._meta.get_field("condition").choices),  # type: ignore[union-attr]
+        conditions=frozenset(str(value) for value, _label in choices),
     )
 
 

@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psutil
 from django.db import connection
@@ -54,7 +54,10 @@ _gauge_cache = _TimedCache(CACHE_SECONDS)
 _labels_cache = _TimedCache(60.0)
 
 
-def _safe(read: Callable[[], float | None], name: str) -> float | None:
+T = TypeVar("T")
+
+
+def _safe(read: Callable[[], T], name: str) -> T | None:
     try:
         return read()
     except Exception:  # one broken query must not empty the whole exposition

@@ -127,11 +127,12 @@ def check_cache() -> ComponentHealth:
     cache.set(key, "ok", 10)
     if cache.get(key) != "ok":
         return ComponentHealth(UNHEALTHY, {"error": "cache did not return what was written"})
-    return ComponentHealth(HEALTHY, {"backend": settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]})
+    backend = str(settings.CACHES["default"]["BACKEND"])
+    return ComponentHealth(HEALTHY, {"backend": backend.rsplit(".", 1)[-1]})
 
 
 def check_redis() -> ComponentHealth:
-    backend = settings.CACHES["default"]["BACKEND"]
+    backend = str(settings.CACHES["default"]["BACKEND"])
     if "redis" not in backend.lower():
         # The embedded default has no Redis: the database cache stands in for it.
         result = check_cache()

@@ -8,9 +8,12 @@ redaction as the logs, and the user is identified by id alone.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from monitoring.logging import REDACTED, redact_value
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event, Hint
 
 # Added to sentry_sdk's DEFAULT_DENYLIST (which already has password, secret, token,
 # authorization, cookie, csrf and session keys).
@@ -78,8 +81,13 @@ def _drop_frame_locals(event: dict[str, Any]) -> None:
                     frame.pop("vars", None)
 
 
-def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
+def before_send(event: Event, hint: Hint) -> Event:
     """Last pass after the scrubber: no frame locals, user id only, and no e-mail, IP, token or URL credentials in any string."""
+    _scrub(cast("dict[str, Any]", event))  # an Event is a plain dict at run time
+    return event
+
+
+def _scrub(event: dict[str, Any]) -> None:
     _drop_frame_locals(event)
     _only_user_id(event)
     request = event.get("request")
@@ -95,7 +103,6 @@ def before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any]:
             request["data"] = REDACTED
     scrubbed = redact_value({k: v for k, v in event.items() if k not in ("user", "timestamp", "start_timestamp")}, max_depth=30)
     event.update(scrubbed)
-    return event
 
 
 def init_sentry(*, dsn: str, environment: str, release: str, traces_sample_rate: float = 0.0, **options: Any) -> None:

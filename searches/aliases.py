@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import logging
+import secrets
 import threading
+import time
 from pathlib import Path
 
 from django.core.cache import cache
@@ -23,8 +25,11 @@ logger = logging.getLogger(__name__)
 
 DATA_FILE = Path(__file__).parent / "data" / "aliases.json"
 _VERSION_KEY = "searches:aliases:version"
+# How long a process trusts its table before asking the shared cache for the version
+# again: matching then costs no cache read at all; another process's edit shows within this.
+ALIAS_RECHECK_SECONDS = 5.0
 _lock = threading.Lock()
-_local: dict[str, object] = {"version": None, "table": None}
+_local: dict[str, object] = {"version": None, "table": None, "checked": 0.0}
 
 
 def _version() -> object:
@@ -39,10 +44,17 @@ def _version() -> object:
 
 
 def alias_table() -> AliasTable:
-    """The enabled aliases as a matching table; one cache read, a database read when they changed."""
+    """The enabled aliases as a matching table: from memory, a cache read every few seconds,
+    a database read when they changed."""
+    now = time.monotonic()
+    with _lock:
+        fresh = now - float(_local["checked"]) < ALIAS_RECHECK_SECONDS  # type: ignore[arg-type]
+        if fresh and _local["table"] is not None:
+            return _local["table"]  # type: ignore[return-value]
     version = _version()
     with _lock:
         if version is not None and _local["version"] == version and _local["table"] is not None:
+            _local["checked"] = now
             return _local["table"]  # type: ignore[return-value]
     from searches.models import Alias
 
@@ -54,21 +66,19 @@ def alias_table() -> AliasTable:
         return shipped_alias_table()
     table = AliasTable.from_pairs((term, synonyms or []) for term, synonyms in rows)
     with _lock:
-        _local["version"], _local["table"] = version, table
+        _local["version"], _local["table"], _local["checked"] = version, table, now if version is not None else 0.0
     return table
 
 
 def aliases_changed() -> None:
     """Make every process rebuild its alias table (called on any Alias save or delete)."""
     try:
-        try:
-            cache.incr(_VERSION_KEY)
-        except ValueError:
-            cache.set(_VERSION_KEY, 2, timeout=None)
+        # A fresh random version, not a counter: two edits can never leave the same number.
+        cache.set(_VERSION_KEY, secrets.token_hex(8), timeout=None)
     except CACHE_ERRORS:
         logger.warning("alias_cache_invalidation_failed")
     with _lock:
-        _local["version"], _local["table"] = None, None
+        _local["version"], _local["table"], _local["checked"] = None, None, 0.0
 
 
 def shipped_aliases() -> list[dict[str, object]]:

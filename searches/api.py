@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.selectors import user_of
 from core import usercache
 from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
@@ -66,6 +67,7 @@ LISTING_EXAMPLE = {
 }
 LISTING_DETAIL_EXAMPLE = {
     **LISTING_EXAMPLE,
+    "match_explanation": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 150.00 ≤ 420.00 ≤ 600.00 USD",
     "location": "Austin, TX",
     "seller": "laptopland",
     "shipping": "12.00",
@@ -155,7 +157,7 @@ PREVIEW_EXAMPLE = {
             "currency": "USD",
             "marketplace": "sandbox",
             "url": "https://market.example/items/9042",
-            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none",
+            "why": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 420.00 ≤ 600.00 USD",
         }
     ],
     "near_misses": [
@@ -264,15 +266,16 @@ class SearchViewSet(viewsets.ModelViewSet):
         return "scout" if getattr(self, "action", None) == "run" else None
 
     def get_queryset(self) -> Any:
-        return selectors.search_list_for_user(user=self.request.user)
+        return selectors.search_list_for_user(user=user_of(self.request))
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return SearchDetailSerializer if getattr(self, "action", None) == "retrieve" else SearchSerializer
 
-    def perform_create(self, serializer: SearchSerializer) -> None:
-        serializer.instance = services.search_create(owner=self.request.user, **serializer.validated_data)
+    def perform_create(self, serializer: serializers.BaseSerializer[Search]) -> None:
+        serializer.instance = services.search_create(owner=user_of(self.request), **serializer.validated_data)
 
-    def perform_update(self, serializer: SearchSerializer) -> None:
+    def perform_update(self, serializer: serializers.BaseSerializer[Search]) -> None:
+        assert serializer.instance is not None  # an update always has the row it updates
         serializer.instance = services.search_update(search=serializer.instance, **serializer.validated_data)
 
     def perform_destroy(self, instance: Search) -> None:
@@ -420,12 +423,13 @@ class MatchedListingSerializer(serializers.ModelSerializer):
         fields = list(LISTING_EXAMPLE)
         read_only_fields = fields
 
-    def to_representation(self, match: Match) -> dict[str, Any]:
+    def to_representation(self, instance: Match) -> dict[str, Any]:
         """The declared fields' output, built directly: pages of 50 rows are the API's hot path.
 
         DRF's generic loop costs ~0.15 ms per row here (bench/api.py); this costs a tenth.
         test_api_listings checks that both give the same output.
         """
+        match = instance
         listing = match.listing
         return {
             "id": match.pk,
@@ -522,7 +526,7 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     filterset_class = MatchFilter
 
     def get_queryset(self) -> Any:
-        return selectors.match_list_for_user(user=self.request.user)
+        return selectors.match_list_for_user(user=user_of(self.request))
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # The hot path: plain parameter checks, rows as tuples, one dict per row
@@ -546,7 +550,7 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
 
     def get_object(self) -> Match:
         pk = self.kwargs["pk"]
-        return selectors.match_get_for_user(user=self.request.user, match_id=int(pk), with_history=self.action == "retrieve")
+        return selectors.match_get_for_user(user=user_of(self.request), match_id=int(pk), with_history=self.action == "retrieve")
 
     def _verdict(self, match: Match) -> Response:
         return Response(MatchedListingSerializer(match).data)

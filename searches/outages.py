@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
 from alerts.notices import user_notice_keys_sent, user_notice_send
 from listings.models import MarketplaceOutage
 from listings.services import marketplace_outages_update
@@ -121,10 +122,17 @@ def marketplace_outages_notify(*, now: datetime | None = None) -> OutageRound:
             if user_notice_send(user_id=user_id, key=key, subject=subject, text=text, search_ids=[s for s, _ in searches], now=now):
                 result.down_notices += 1
 
+    # Someone told it was down who has deleted their account since is not written to again.
+    told_users = {user_id for user_id, _ in told}
+    reachable = (
+        set(User.objects.filter(pk__in=told_users, deleted_at__isnull=True, is_active=True).values_list("pk", flat=True))
+        if ended
+        else set()
+    )
     for outage in ended:
         down_key, up_key = f"outage:{outage.pk}:down", f"outage:{outage.pk}:up"
         users = {user_id for user_id, key in told if key == down_key} - {user_id for user_id, key in told if key == up_key}
-        for user_id in sorted(users):
+        for user_id in sorted(users & reachable):
             searches = dependants.get(outage.marketplace_id, {}).get(user_id, [])
             subject, text = _up_text(outage, searches)
             if user_notice_send(user_id=user_id, key=up_key, subject=subject, text=text, search_ids=[s for s, _ in searches], now=now):

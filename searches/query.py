@@ -59,7 +59,8 @@ class QuerySyntaxError(DomainError):
         super().__init__(message, field="query", code="query_syntax")
 
 
-_LEXEME = re.compile(r'\s+|"[^"]*"?|[()|]|[^\s"()|]+')
+# A digit right before a quote is an inch mark (13"), not the start of a phrase.
+_LEXEME = re.compile(r'\s+|-?[^\s"()|]*\d["″](?=[\s()|]|$)|-?"[^"]*"?|-?\(|[)|]|[^\s"()|]+')
 MAX_QUERY_NODES = 60  # a query is a few words; this bounds the cost of a pathological one
 
 
@@ -75,7 +76,9 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         nonlocal position, count
         count += 1
         if count > MAX_QUERY_NODES:
-            raise QuerySyntaxError(f"A query may hold at most {MAX_QUERY_NODES} words and groups.")
+            if strict:
+                raise QuerySyntaxError(f"A query may hold at most {MAX_QUERY_NODES} words and groups.")
+            return None  # a stored query past the cap: the rest is ignored, never an error
         if lexeme.startswith('"'):
             if strict and (len(lexeme) < 2 or not lexeme.endswith('"')):
                 raise QuerySyntaxError('A quoted phrase is not closed: add the closing ".')
@@ -130,17 +133,8 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         negative = lexeme.startswith("-") and len(lexeme) > 1
         if negative:
             lexeme = lexeme[1:]
-            if lexeme == "(" or lexeme.startswith('"'):
-                pass
-            elif lexeme.startswith("("):
-                # "-(case|strap)" arrives as one lexeme only when unspaced; split it.
-                lexemes[position:position] = [lexeme[1:]] if lexeme[1:] else []
-                lexeme = "("
         target = excluded if negative else required
-        if lexeme == "(":
-            parsed = group()
-        else:
-            parsed = node(lexeme)
+        parsed: Node | None = group() if lexeme == "(" else node(lexeme)
         if parsed is not None:
             target.append(parsed)
     if strict and not required:
@@ -324,6 +318,18 @@ class CompiledQuery:
     excluded: tuple[_Clause, ...]
     vocabulary: frozenset[str]  # normalized keys of every wanted word, for accessory checks
 
+    def matches(self, title: NormalizedTitle) -> bool:
+        """The verdict of ``test`` without its explanation: the fast path for many titles."""
+        if not self.required:
+            return False
+        missing = [index for index, clause in enumerate(self.required) if not _clause_found(clause, title)]
+        if missing:
+            found: dict[int, str] = {}
+            self._join_neighbours(title, found)
+            if any(index not in found for index in missing):
+                return False
+        return not any(_clause_found(clause, title) for clause in self.excluded)
+
     def test(self, title: NormalizedTitle) -> TextVerdict:
         found: dict[int, str] = {}
         for index, clause in enumerate(self.required):
@@ -361,6 +367,16 @@ class CompiledQuery:
                     for index in range(start, end):
                         found[index] = f"'{shown}'≈'{title.text_at(where)}'"
                     break
+
+
+def _clause_found(clause: _Clause, title: NormalizedTitle) -> bool:
+    for alternative in clause.alternatives:
+        for term in alternative:
+            if term.find(title) is None:
+                break
+        else:
+            return True
+    return False
 
 
 def _clause_hit(clause: _Clause, title: NormalizedTitle) -> str | None:

@@ -12,6 +12,7 @@ rather than a made-up one.
 from __future__ import annotations
 
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -43,7 +44,7 @@ def _quantile(sorted_values: list[Decimal], q: Decimal) -> Decimal:
     return sorted_values[lower] + (sorted_values[upper] - sorted_values[lower]) * (position - lower)
 
 
-def market_value(prices: list[Decimal | None]) -> MarketValue | None:
+def market_value(prices: Sequence[Decimal | None]) -> MarketValue | None:
     """The trimmed median of the comparables' prices, or None with too few of them.
 
     Prices of zero or less are not comparables: "free" and placeholder prices say

@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from accounts.models import User
 from listings.models import Listing, PriceObservation
 from searches import matching
 from searches.models import Match, Search
@@ -21,15 +22,15 @@ from searches.models import Match, Search
 MARKET_WINDOW = timedelta(days=30)
 
 
-def search_list_for_user(*, user: object) -> QuerySet[Search]:
+def search_list_for_user(*, user: User) -> QuerySet[Search]:
     return Search.objects.filter(owner=user).prefetch_related("marketplaces").order_by("-created_at", "-id")
 
 
-def search_get_for_user(*, user: object, search_id: int) -> Search:
+def search_get_for_user(*, user: User, search_id: int) -> Search:
     return get_object_or_404(search_list_for_user(user=user), pk=search_id)
 
 
-def match_list_for_user(*, user: object) -> QuerySet[Match]:
+def match_list_for_user(*, user: User) -> QuerySet[Match]:
     """The owner's matched listings, not dismissed, newest first; one query per page."""
     return (
         Match.objects.filter(search__owner=user, dismissed=False)
@@ -62,14 +63,14 @@ MATCH_ROW_FIELDS = (
 )
 
 
-def match_rows_for_user(*, user: object, lookups: dict[str, object] | None = None, ordering: object = None) -> QuerySet[Match]:
+def match_rows_for_user(*, user: User, lookups: dict[str, object] | None = None, ordering: object = None) -> QuerySet[Match]:
     """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
     rows = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
     rows = rows.order_by(ordering, "-id") if ordering is not None else rows.order_by("-matched_at", "-id")
     return rows.values_list(*MATCH_ROW_FIELDS)
 
 
-def match_get_for_user(*, user: object, match_id: int, with_history: bool = False) -> Match:
+def match_get_for_user(*, user: User, match_id: int, with_history: bool = False) -> Match:
     matches = match_list_for_user(user=user)
     if with_history:
         history = PriceObservation.objects.order_by("observed_at", "id")
@@ -96,11 +97,8 @@ def search_market_summary(*, search: Search) -> MarketSummary:
     MARKET_WINDOW, as the deal score does; ``listings_seen`` counts every match.
     """
     since = timezone.now() - MARKET_WINDOW
-    prices = sorted(
-        Listing.objects.filter(matches__search=search, currency=search.currency, price__isnull=False, last_seen_at__gte=since).values_list(
-            "price", flat=True
-        )
-    )
+    rows = Listing.objects.filter(matches__search=search, currency=search.currency, price__isnull=False, last_seen_at__gte=since)
+    prices = sorted(price for price in rows.values_list("price", flat=True) if price is not None)
     seen = Match.objects.filter(search=search).count()
     if not prices:
         return MarketSummary(search.currency, seen, 0, None, None, None, None, MARKET_WINDOW.days)
@@ -120,16 +118,16 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     """The deal score's comparables: listing id -> price of the search's matches, in its
-    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
+    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule.
+    Accessories, boxes and parts never count (a search that wants them still matches them)."""
     since = timezone.now() - MARKET_WINDOW
-    return dict(
-        Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False).values_list(
-            "id", "price"
-        )
+    rows = Listing.objects.filter(
+        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM
     )
+    return {listing_id: price for listing_id, price in rows.values_list("id", "price") if price is not None}
 
 
-def listing_get_for_user(*, user: object, listing_id: int) -> tuple[Listing, list[Match]]:
+def listing_get_for_user(*, user: User, listing_id: int) -> tuple[Listing, list[Match]]:
     """A listing one of the user's searches matched, with those matches (dismissed ones too,
     so a link in an old alert still opens); 404 for a listing none of their searches matched."""
     matches = list(

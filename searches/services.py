@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -60,8 +61,20 @@ def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> Sco
     )
 
 
+def claim_lease() -> timedelta:
+    """How long a claimed search waits for its scout before it is due again.
+
+    The Redis broker pops a task off its list: a worker killed mid-scout (OOM, a pod
+    evicted, kill -9) takes it along, and nothing retries it. So a claim only moves the
+    search on by this lease; the scout, when it finishes, moves it on by its interval.
+    A scout that never finishes leaves the search due again once the lease is over, and
+    the next dispatch queues it again. Longer than a task may run (Q_TIMEOUT) plus a margin.
+    """
+    return timedelta(seconds=settings.SCOUT_CLAIM_LEASE_SECONDS)
+
+
 def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Search]:
-    """Claim the due searches and move their next run on, in one transaction.
+    """Claim the due searches and move their next run on by the lease, in one transaction.
 
     ``skip_locked`` makes a second dispatcher on PostgreSQL pass over rows the first
     has locked instead of waiting for them; once the first commits, the rows are no
@@ -78,8 +91,21 @@ def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Searc
         for search in due:
             by_interval[search.interval_minutes].append(search.pk)
         for interval, ids in by_interval.items():
-            Search.objects.filter(pk__in=ids).update(next_run_at=now + timedelta(minutes=interval), last_run_at=now)
+            step = min(timedelta(minutes=interval), claim_lease())
+            Search.objects.filter(pk__in=ids).update(next_run_at=now + step, last_run_at=now)
     return due
+
+
+def searches_scouted(*, search_ids: list[int]) -> None:
+    """A scout of these searches finished (whatever its outcome): next run one interval after the claim."""
+    for pk, interval, last_run_at, next_run_at in Search.objects.filter(pk__in=search_ids).values_list(
+        "pk", "interval_minutes", "last_run_at", "next_run_at"
+    ):
+        if last_run_at is None:
+            continue
+        due = last_run_at + timedelta(minutes=interval)
+        if next_run_at is None or next_run_at < due:
+            Search.objects.filter(pk=pk, last_run_at=last_run_at).update(next_run_at=due)
 
 
 def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
@@ -156,15 +182,17 @@ class ScoutGroupResult:
 def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupResult:
     """Scout one query, then let each search of the group match what was found."""
     outcome = marketplace_scout(query=query)
+    searches_scouted(search_ids=search_ids)
     result = ScoutGroupResult(outcome=outcome)
     if not outcome.ok or not outcome.upsert.listings:
         return result
     searches = list(Search.objects.filter(pk__in=search_ids, is_active=True).select_related("owner"))
-    # Each title is normalized and classified once for the whole group, not once per search.
-    prepared = {listing.pk: matching.prepare(listing.title) for listing in outcome.upsert.listings}
+    # Each title is normalized and classified once for the whole group, and the words of
+    # each distinct query are tested once (matching.ListingGroup), not once per search.
+    group = matching.ListingGroup(outcome.upsert.listings)
     aliases = alias_table()
     with transaction.atomic():
-        matches, events = searches_apply_scout(searches=searches, upsert=outcome.upsert, prepared=prepared, aliases=aliases)
+        matches, events = searches_apply_scout(searches=searches, upsert=outcome.upsert, group=group, aliases=aliases)
         result.new_matches.extend(matches)
         result.events.extend(events)
         alerts_notify(events=result.events)
@@ -179,18 +207,18 @@ def search_apply_scout(
     *,
     search: Search,
     upsert: UpsertResult,
-    prepared: dict[int, matching.PreparedTitle] | None = None,
+    group: matching.ListingGroup | None = None,
     aliases: AliasTable | None = None,
 ) -> tuple[list[Match], list[AlertEvent]]:
     """Match a scout's listings against one search; return new matches and alert events."""
-    return searches_apply_scout(searches=[search], upsert=upsert, prepared=prepared, aliases=aliases)
+    return searches_apply_scout(searches=[search], upsert=upsert, group=group, aliases=aliases)
 
 
 def searches_apply_scout(
     *,
     searches: list[Search],
     upsert: UpsertResult,
-    prepared: dict[int, matching.PreparedTitle] | None = None,
+    group: matching.ListingGroup | None = None,
     aliases: AliasTable | None = None,
 ) -> tuple[list[Match], list[AlertEvent]]:
     """Match a scout's listings against every search of its group; return new matches and events.
@@ -201,21 +229,15 @@ def searches_apply_scout(
     group's titles normalized once, by scout_group_run.) Only a search with new matches
     reads its comparables, for their deal scores.
     """
-    prepared = prepared or {}
+    group = group or matching.ListingGroup(upsert.listings)
     candidates: dict[int, list[Listing]] = {}
+    reasons: dict[tuple[int, int], str] = {}  # (search, listing) -> why it matched
     for search in searches:
         rules = matching.rules_for(search, aliases=aliases)
-        found = [
-            listing
-            for listing in upsert.listings
-            if matching.listing_matches(
-                rules,
-                title=prepared.get(listing.pk) or matching.prepare(listing.title),
-                price=listing.price,
-                currency=listing.currency,
-                condition=listing.condition,
-            )
-        ]
+        found = []
+        for listing, why in group.matching(rules):
+            found.append(listing)
+            reasons[search.pk, listing.pk] = why
         if found:
             candidates[search.pk] = found
     if not candidates:
@@ -253,6 +275,7 @@ def searches_apply_scout(
                         listing=listing,
                         deal_score=score.score if score else None,
                         score_explanation=score.explanation if score else "",
+                        match_explanation=reasons.get((search.pk, listing.pk), "")[:300],
                         reference_price=listing.price,
                     )
                 )
@@ -293,7 +316,7 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
 def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
     prices = selectors.search_comparable_prices(search=search)
     for listing in extra:
-        if listing.currency == search.currency and listing.price is not None:
+        if listing.currency == search.currency and listing.price is not None and listing.kind == Listing.Kind.ITEM:
             prices[listing.pk] = listing.price
     return list(prices.values())
 
@@ -337,6 +360,11 @@ def _search_check(search: Search, marketplaces: list[Marketplace] | None) -> Non
     except ValidationError as exc:
         field, messages = next(iter(exc.message_dict.items()))
         raise DomainError(" ".join(messages), field=None if field == NON_FIELD_ERRORS else field) from None
+
+
+def search_check(*, search: Search, marketplaces: list[Marketplace] | None = None) -> None:
+    """The rules of search_create for a search that is not saved (a preview): DomainError if one fails."""
+    _search_check(search, marketplaces)
 
 
 @transaction.atomic

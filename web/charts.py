@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from searches.scoring import MarketValue
 
-WIDTH, HEIGHT = 640, 220
+WIDTH, HEIGHT = 640, 190
 LEFT, RIGHT, TOP, BOTTOM = 64, 16, 16, 36  # room for the axes' labels
 
 

@@ -63,7 +63,7 @@ class SearchForm(forms.Form):
     query = forms.CharField(
         max_length=300,
         label="Words to look for",
-        help_text="All must appear in the title. Put a minus before a word to exclude it: fuji x100v -broken",
+        help_text='All must appear in the title. "lens hood" for a phrase, (x100v | x100vi) for either, -broken to exclude, x100* for a prefix.',
     )
     excluded_terms = forms.CharField(max_length=1000, required=False, label="Words to exclude", help_text="Separated by commas.")
     marketplaces = forms.ModelMultipleChoiceField(queryset=Marketplace.objects.none(), widget=forms.CheckboxSelectMultiple)
@@ -90,6 +90,7 @@ class SearchForm(forms.Form):
         initial=Decimal("5.00"),
         label="Price drop of at least (%)",
     )
+    include_accessories = forms.BooleanField(required=False, label="Also match accessories, empty boxes and parts")
     min_deal_score = forms.DecimalField(
         max_digits=6,
         decimal_places=2,
@@ -101,7 +102,9 @@ class SearchForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["marketplaces"].queryset = Marketplace.objects.filter(enabled=True).order_by("name")
+        field = self.fields["marketplaces"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Marketplace.objects.filter(enabled=True).order_by("name")
 
     @classmethod
     def initial_for(cls, search: Search) -> dict[str, Any]:

@@ -64,7 +64,7 @@ class AppriseSender:
         apprise_url_check(channel.secret)
         notifier = apprise.Apprise()
         notifier.add(channel.secret)
-        body = email_render(message=message, to=message.user_email).body
+        body = str(email_render(message=message, to=message.user_email).body)
         if not notifier.notify(title=message.subject, body=body, body_format=apprise.NotifyFormat.TEXT):
             raise DeliveryError("the Apprise service did not accept the message")
 

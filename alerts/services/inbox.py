@@ -18,7 +18,7 @@ def search_alerts_pause(*, token: str) -> int:
     """Pause the alerts of the searches a one-click unsubscribe token names. Raises BadSignature."""
     user_id, search_ids = unsubscribe_token_read(token=token)
     search_model = Alert._meta.get_field("search").related_model
-    paused = search_model.objects.filter(pk__in=search_ids, owner_id=user_id).update(alert_frequency=timing.PAUSED)
+    paused = search_model._default_manager.filter(pk__in=search_ids, owner_id=user_id).update(alert_frequency=timing.PAUSED)
     logger.info("search_alerts_paused", extra={"user_id": user_id, "searches": paused})
     return paused
 

@@ -140,8 +140,9 @@ def _user_plans(*, user_ids: set[int], now: datetime) -> dict[int, _UserPlan]:
         active = [channel for channel in channels.get(user.pk, []) if channel.kind != channel.Kind.EMAIL or prefs.email_enabled]
         if not user.is_active or user.deleted_at is not None:
             active = []  # a closed or deleted account is told nothing
-        row = recent.get(user.pk, {})
-        plans[user.pk] = _UserPlan(prefs, user.timezone, active, row.get("count", 0), row.get("oldest"))
+        row = recent.get(user.pk)
+        count, oldest = (row["count"], row["oldest"]) if row else (0, None)
+        plans[user.pk] = _UserPlan(prefs, user.timezone, active, count, oldest)
     return plans
 
 

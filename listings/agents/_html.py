@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import re
 import threading
+from typing import Any
 
 import lxml.etree
 import lxml.html
@@ -103,7 +104,7 @@ def text_of(element: lxml.html.HtmlElement | None) -> str:
     return _WS.sub(" ", element.text_content()).strip()
 
 
-def first(elements: list) -> lxml.html.HtmlElement | None:  # type: ignore[type-arg]
+def first(elements: list[Any]) -> lxml.html.HtmlElement | None:
     return elements[0] if elements else None
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -33,7 +33,7 @@ from lxml.etree import XPath
 from listings.agents import register
 from listings.agents._html import parse_html, raise_if_blocked, text_of
 from listings.agents.base import Agent, FetchRequest, ListingData, ParseContext, ParseError, ParseResult, ScoutQuery
-from listings.normalize import canonical_url, clean_title, parse_price, to_decimal
+from listings.normalize import as_dict, canonical_url, clean_title, parse_price, to_decimal
 
 
 def _cls(name: str) -> str:
@@ -44,7 +44,10 @@ _POST_ID = re.compile(r"/(\d{6,})\.html")
 _STATIC_ROWS = XPath(f"//li[{_cls('cl-static-search-result')}]")
 _OLD_ROWS = XPath(f"//li[{_cls('result-row')}]")
 _RENDERED_ROWS = XPath(f"//*[{_cls('cl-search-result')}][@data-pid]")
-_RENDERED_TIME = re.compile(r"^\w{3} (\w{3} \d{1,2} \d{4} \d{2}:\d{2}:\d{2}) GMT([+-]\d{4})")
+_RENDERED_TIME = re.compile(r"^\w{3} (\w{3}) (\d{1,2}) (\d{4}) (\d{2}):(\d{2}):(\d{2}) GMT([+-])(\d{2})(\d{2})")
+_MONTHS = {
+    name: number for number, name in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)
+}
 _LD_RESULTS = XPath("//script[@id='ld_searchpage_results']/text()")
 _NO_RESULTS = XPath(f"//*[{_cls('cl-no-results')} or {_cls('noresults')} or {_cls('no-results')}]")
 _RESULTS_CONTAINER = XPath(f"//*[{_cls('cl-static-search-results')} or {_cls('rows')} or @id='search-results']")
@@ -116,7 +119,7 @@ def _ld_items(document: lxml.html.HtmlElement) -> list[dict[str, Any]] | None:
             return 0
 
     ordered = sorted((e for e in elements if isinstance(e, dict)), key=position)
-    return [e.get("item") if isinstance(e.get("item"), dict) else {} for e in ordered]
+    return [as_dict(e.get("item")) for e in ordered]
 
 
 def _ld_for(title: str, position: int, ld_items: list[dict[str, Any]] | None) -> dict[str, Any]:
@@ -149,16 +152,16 @@ def _from_static_row(
     if match is None or not title:
         return None
     ld = _ld_for(title, position, ld_items)
-    offer = ld.get("offers") if isinstance(ld.get("offers"), dict) else {}
+    offer = as_dict(ld.get("offers"))
     currency = str(offer.get("priceCurrency") or "").upper()
     price = to_decimal(offer.get("price"))  # the JSON-LD's plain number, when the row has one
     if price is None or not currency:
         money = parse_price(texts.get("price", ""), default_currency=currency or ctx.default_currency)
         price, currency = (money.amount if price is None else price), currency or money.currency
-    place = offer.get("availableAtOrFrom") if isinstance(offer.get("availableAtOrFrom"), dict) else {}
+    place = as_dict(offer.get("availableAtOrFrom"))
     images = ld.get("image") or []
     image = images[0] if isinstance(images, list) and images else (images if isinstance(images, str) else "")
-    geo = place.get("geo") if isinstance(place.get("geo"), dict) else {}
+    geo = as_dict(place.get("geo"))
     return ListingData(
         external_id=match.group(1),
         url=canonical_url(href, ctx.url),
@@ -236,13 +239,17 @@ def _from_rendered_row(row: lxml.html.HtmlElement, ctx: ParseContext) -> Listing
 
 
 def _rendered_time(value: str) -> datetime | None:
+    """ "Tue Jul 15 2025 18:35:30 GMT-0700 (Pacific Daylight Time)" -> UTC (no strptime: 200 a page)."""
     match = _RENDERED_TIME.match(value or "")
-    if not match:
+    if not match or match[1] not in _MONTHS:
         return None
+    sign = -1 if match[7] == "-" else 1
+    offset = timedelta(hours=int(match[8]), minutes=int(match[9])) * sign
     try:
-        return datetime.strptime(f"{match[1]} {match[2]}", "%b %d %Y %H:%M:%S %z").astimezone(UTC)
+        local = datetime(int(match[3]), _MONTHS[match[1]], int(match[2]), int(match[4]), int(match[5]), int(match[6]), tzinfo=UTC)
     except ValueError:
         return None
+    return local - offset
 
 
 def _local_time(value: str, timezone_name: str | None) -> datetime | None:

@@ -36,7 +36,7 @@ from listings.agents.base import (
     ScoutQuery,
 )
 from listings.http import FetchError
-from listings.normalize import canonical_url, clean_title, normalize_condition, parse_timestamp, to_decimal
+from listings.normalize import as_dict, canonical_url, clean_title, normalize_condition, parse_timestamp, to_decimal
 
 logger = logging.getLogger(__name__)
 
@@ -142,12 +142,12 @@ def _listing(item: Any, ctx: ParseContext) -> ListingData | None:
     options = item.get("shippingOptions")
     if isinstance(options, list) and options and isinstance(options[0], dict):
         shipping, _ = _money(options[0].get("shippingCost"))
-    location = item.get("itemLocation") if isinstance(item.get("itemLocation"), dict) else {}
+    location = as_dict(item.get("itemLocation"))
     place = ", ".join(str(location[key]) for key in ("city", "stateOrProvince", "country") if location.get(key))
     if not location.get("city") and not location.get("stateOrProvince"):
         place = ", ".join(str(location[key]) for key in ("postalCode", "country") if location.get(key))
-    seller = item.get("seller") if isinstance(item.get("seller"), dict) else {}
-    image = item.get("image") if isinstance(item.get("image"), dict) else {}
+    seller = as_dict(item.get("seller"))
+    image = as_dict(item.get("image"))
     return ListingData(
         external_id=external_id,
         url=canonical_url(str(url)),

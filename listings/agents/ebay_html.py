@@ -30,6 +30,7 @@ formed enough for lxml's own recovery.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -50,11 +51,18 @@ _ITEM_ID = re.compile(r"/itm/(?:[^/?#]+/)?(\d{9,15})(?:[/?#]|$)")
 _PLACEHOLDER_IDS = {"123456"}
 _CONDITION_PARAM = {"new": "1000", "used": "3000", "refurbished": "2500", "for_parts": "7000"}
 
-_RESULTS_CONTAINER = XPath(f"//ul[{_cls('srp-results')}] | //*[{_cls('srp-river-results')}] | //*[@id='srp-river-results']")
+_RESULTS_CONTAINER = XPath(
+    "//ul[contains(@class, 'srp-results')] | //div[contains(@class, 'srp-river-results')] | //*[@id='srp-river-results']"
+)
 _NULL_SEARCH = XPath(f"//*[{_cls('srp-save-null-search')}] | //*[{_cls('srp-save-null-search__heading')}]")
 
-# Blocks that hold item rows which are not results of this search.
-_NOT_RESULTS = ("srp-merch", "s-answer-region", "carousel", "srp-river-answer", "x-carousel")
+# Blocks that hold item rows which are not results of this search: the left-rail
+# merchandising ("Recently viewed items"), answer regions and carousels.
+_NOT_RESULTS = ("srp-merch", "s-answer-region", "carousel", "srp-river-answer")
+# Candidate rows come from one compiled query with cheap predicates (lxml walks the
+# tree in C; a Python walk over every element costs more than the page's parse); the
+# class tokens and the blocks around each of the ~60 candidates are checked in Python.
+_ROWS = XPath(".//li[@data-listingid] | .//div[@data-listingid] | .//li[contains(@class, 's-item')]")
 
 # Spans inside a title that are a badge or a screen-reader hint, not the title.
 _TITLE_NOISE_CLASSES = frozenset(
@@ -122,11 +130,9 @@ def _read_rows(roots: list[lxml.html.HtmlElement], ctx: ParseContext) -> dict[st
     """The result rows under ``roots``, outside the blocks that are not results; first of each id wins."""
     listings: dict[str, ListingData] = {}
     for root in roots:
-        for row in root.iter("li", "div"):
-            css = row.get("class")
-            if not css or ("s-card" not in css and "s-item" not in css):
-                continue
-            classes = css.split()
+        for row in _ROWS(root):
+            classes = (row.get("class") or "").split()
+            reader: Callable[[lxml.html.HtmlElement, ParseContext], ListingData | None]
             if "s-card" in classes and row.get("data-listingid") is not None:
                 reader = _from_card
             elif "s-item" in classes and row.tag == "li":
@@ -142,19 +148,22 @@ def _read_rows(roots: list[lxml.html.HtmlElement], ctx: ParseContext) -> dict[st
 
 
 def _inside_non_results(row: lxml.html.HtmlElement, root: lxml.html.HtmlElement) -> bool:
-    parent = row.getparent()
-    while parent is not None and parent is not root:
-        css = parent.get("class") or ""
+    for ancestor in row.iterancestors():
+        if ancestor is root:  # identity of two live proxies of one node: lxml returns the same object
+            return False
+        css = ancestor.get("class")
         if css and any(marker in css for marker in _NOT_RESULTS):
             return True
-        parent = parent.getparent()
     return False
 
 
 def _item_url(href: str, external_id: str, ctx: ParseContext) -> str:
     """``https://<host>/itm/<id>``: the slug and every query parameter of an item link dropped."""
-    absolute = urljoin(ctx.url, href) if ctx.url else href
-    host = (urlsplit(absolute).hostname or "").lower()
+    if href.startswith(("https://", "http://")):  # nearly every item link: no URL parsing needed
+        host = href.split("/", 3)[2].split("@")[-1].split(":")[0].lower()
+    else:
+        absolute = urljoin(ctx.url, href) if ctx.url else href
+        host = (urlsplit(absolute).hostname or "").lower()
     if not host:
         host = (urlsplit(ctx.url).hostname or "www.ebay.com").lower()
     return f"https://{host}/itm/{external_id}"
@@ -197,7 +206,10 @@ def _image(element: lxml.html.HtmlElement | None, ctx: ParseContext) -> str:
     src = element.get("src") or element.get("data-src") or element.get("data-defer-load") or ""
     if not src or src.startswith("data:") or "s_1x2.gif" in src or "ebaystatic.com/rs/" in src:
         return ""
-    return urljoin(ctx.url, src.strip()) if ctx.url else src.strip()
+    src = src.strip()
+    if src.startswith(("https://", "http://")):
+        return src
+    return urljoin(ctx.url, src) if ctx.url else src
 
 
 def _shipping(text: str, ctx: ParseContext) -> Any:

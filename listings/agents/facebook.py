@@ -22,7 +22,16 @@ from urllib.parse import quote
 from listings.agents import register
 from listings.agents._html import raise_if_blocked
 from listings.agents.base import Agent, BlockedPage, FetchRequest, ListingData, ParseContext, ParseError, ParseResult, ScoutQuery
-from listings.normalize import canonical_url, clean_title, currency_code, normalize_condition, parse_price, parse_timestamp, to_decimal
+from listings.normalize import (
+    as_dict,
+    canonical_url,
+    clean_title,
+    currency_code,
+    normalize_condition,
+    parse_price,
+    parse_timestamp,
+    to_decimal,
+)
 
 _JSON_SCRIPT = re.compile(rb"<script[^>]*\btype=[\"']application/json[\"'][^>]*>(.*?)</script>", re.S | re.I)
 _LOGIN_WALL = (b'id="login_form"', b"/login/?next=", b"You must log in to continue")
@@ -124,7 +133,7 @@ def _listing(node: dict[str, Any], ctx: ParseContext) -> ListingData | None:
     title = clean_title(str(node.get("marketplace_listing_title") or ""))
     if not external_id.isdigit() or not title:
         return None
-    price_node = node.get("listing_price") if isinstance(node.get("listing_price"), dict) else {}
+    price_node = as_dict(node.get("listing_price"))
     formatted = price_node.get("formatted_amount") or price_node.get("formatted_amount_zeros_stripped") or ""
     currency = str(price_node.get("currency") or "").upper()
     amount = to_decimal(price_node.get("amount"))
@@ -132,7 +141,8 @@ def _listing(node: dict[str, Any], ctx: ParseContext) -> ListingData | None:
         money = parse_price(formatted, default_currency=currency or ctx.default_currency)
         amount, currency = money.amount, currency or money.currency
     elif not currency:  # "$50" beside "50.00": the sign is all we need from the text
-        currency = currency_code(_SIGN.match(formatted).group().strip(), default=ctx.default_currency)
+        sign = _SIGN.match(formatted)
+        currency = currency_code(sign.group().strip() if sign else "", default=ctx.default_currency)
     geocode = _dig(node, "location", "reverse_geocode") or {}
     location = ", ".join(part for part in (geocode.get("city"), geocode.get("state")) if part) if isinstance(geocode, dict) else ""
     location = location or str(_dig(node, "location_text", "text") or "")

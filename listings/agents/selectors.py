@@ -65,10 +65,13 @@ KNOWN_KEYS = frozenset(
         "query_space",
         "search_path",
         "query_param",
-        # read by the polite client and the catalogue, not by this agent
+        # read by the polite client and the catalogue (listings.catalogue), not by this agent
         "obey_robots_txt",
         "country",
         "preset",
+        "url",
+        "base_url",
+        "name",
     }
 )
 _ISO = re.compile(r"^[A-Z]{3}$")

@@ -2,8 +2,9 @@
 
 Each was checked against a real saved results page of that site (see
 listings/tests/data/SOURCES.md and listings/tests/test_selectors_agent.py). The catalogue of
-marketplaces reuses them: a preset copies one of these into a Marketplace row's
-``config`` together with the site's base URL and currency. Sites change their markup:
+marketplaces reuses them (``marketplaces add selectors --option site=olx-pl``): it takes
+``url``, ``name``, ``country`` and ``currency`` for the Marketplace row and keeps the
+rest as its ``config``. Sites change their markup:
 when one breaks (runs turn to ``parse_error``), save a page, fix the config here with a
 test on that page, and update the rows that copied it.
 """
@@ -29,17 +30,27 @@ _OLX: dict[str, Any] = {
     "query_space": "-",
 }
 
+# ``country`` is left out where the catalogue's country table does not know it (UA, UZ):
+# the catalogue refuses a country it cannot price; the currency here is enough.
 SITE_CONFIGS: dict[str, dict[str, Any]] = {
-    "olx-pl": {**_OLX, "currency": "PLN"},
+    "olx-pl": {**_OLX, "url": "https://www.olx.pl", "name": "OLX Poland", "country": "PL", "currency": "PLN"},
     # OLX Ukraine's gallery cards (2026) put the title in the link, and the place in a <p>
     # known only by a generated class name: left out rather than guessed.
     "olx-ua": {
         **_OLX,
         "title": "h4, h6, a[href*='/obyavlenie/']",
+        "url": "https://www.olx.ua",
+        "name": "OLX Ukraine",
         "currency": "UAH",
         "search_url": "/uk/list/q-{query}/",
     },
-    "olx-uz": {**_OLX, "currency": "UZS", "search_url": "/list/q-{query}/"},
+    "olx-uz": {
+        **_OLX,
+        "url": "https://www.olx.uz",
+        "name": "OLX Uzbekistan",
+        "currency": "UZS",
+        "search_url": "/list/q-{query}/",
+    },
     # Gumtree Poland's classic results list (li.result with data-adid).
     "gumtree-pl": {
         "item": "li.result[data-adid]",
@@ -51,6 +62,9 @@ SITE_CONFIGS: dict[str, dict[str, Any]] = {
         "location_strip": r"^.*,\s*",
         "id_attribute": "data-adid",
         "no_results": ".no-results, .noResults",
+        "url": "https://www.gumtree.pl",
+        "name": "Gumtree Poland",
+        "country": "PL",
         "currency": "PLN",
         "search_url": "/s-{query}/v1q0p1",
         "query_space": "+",
@@ -65,11 +79,16 @@ SITE_CONFIGS: dict[str, dict[str, Any]] = {
         "location": "[data-qa-id='aditem_location']",
         "id_regex": r"/(\d+)\.htm",
         "no_results": "[data-qa-id='no_result'], .noResult",
+        "url": "https://www.leboncoin.fr",
+        "name": "Leboncoin",
+        "country": "FR",
         "currency": "EUR",
         "search_url": "/recherche/?text={query}",
     },
-    # Kijiji Canada (2026, Next.js): cards are [data-testid^='listing-card'] and the empty
-    # page says so with data-testid="zero-results-page".
+    # Kijiji Canada (2026, Next.js). Only the empty page is verified on a real capture
+    # (data-testid="zero-results-page"); the card selectors follow Kijiji's data-testid
+    # naming but no saved results page backs them yet: if they are wrong, runs say
+    # parse_error with a sample, never a silent "no results".
     "kijiji-ca": {
         "item": "[data-testid^='listing-card']",
         "title": "[data-testid='listing-title']",
@@ -79,6 +98,9 @@ SITE_CONFIGS: dict[str, dict[str, Any]] = {
         "location": "[data-testid='listing-location']",
         "id_attribute": "data-listingid",
         "no_results": "[data-testid='zero-results-page']",
+        "url": "https://www.kijiji.ca",
+        "name": "Kijiji Canada",
+        "country": "CA",
         "currency": "CAD",
         "search_url": "/b-canada/{query}/k0l0",
         "query_space": "-",

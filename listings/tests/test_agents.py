@@ -20,7 +20,7 @@ def by_id(result):  # noqa: ANN001, ANN201
 
 
 def test_every_agent_is_registered() -> None:
-    assert agent_names() == ["craigslist", "ebay", "ebay_html", "facebook", "jsonld", "rss"]
+    assert agent_names() == ["craigslist", "ebay", "ebay_html", "facebook", "jsonld", "rss", "selectors"]
 
 
 # --- ebay_html ------------------------------------------------------------------------

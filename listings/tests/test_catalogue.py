@@ -20,7 +20,7 @@ SAMPLE_OPTIONS = {
     "facebook": {"city": "nyc"},
     "jsonld": {"url": "https://shop.example.com/search"},
     "rss": {"url": "https://blog.example.org/feed.xml"},
-    "selectors": {"url": "https://www.gumtree.com/search", "config": '{"item": "article.listing"}'},
+    "selectors": {"url": "https://www.gumtree.com/search", "config": '{"item": "article.listing", "title": "h2", "link": "a"}'},
 }
 
 
@@ -40,8 +40,8 @@ def test_every_preset_builds_a_valid_row_whose_agent_builds_a_request(name: str)
     row.full_clean(validate_unique=False, validate_constraints=False)
     assert spec.requests_per_minute >= 1
     assert re.fullmatch(r"[A-Z]{3}", spec.default_currency)
-    if spec.agent not in agent_names():
-        pytest.skip(f"the {spec.agent} agent is not in this version yet")
+    assert spec.agent in agent_names()
+    get_agent(spec.agent).check_config(spec.config)
     request = get_agent(spec.agent).build_request(
         ScoutQuery(marketplace_id=1, text="fuji x100v"), base_url=spec.base_url, config=spec.config
     )
@@ -124,7 +124,13 @@ def test_a_shop_url_becomes_base_url_and_path() -> None:
         ("craigslist", {"city": "../etc"}, "city", "not a city name"),
         ("selectors", {"url": "https://a.example/s"}, "site", "site=NAME"),
         ("selectors", {"url": "https://a.example/s", "config": "[1]"}, "config", "JSON object"),
-        ("selectors", {"url": "https://a.example/s", "site": "nowhere"}, "site", "not a known selectors site"),
+        (
+            "selectors",
+            {"url": "https://a.example/s", "site": "nowhere"},
+            "site",
+            "not a known selectors site (known: gumtree-pl, kijiji-ca",
+        ),
+        ("selectors", {"config": '{"item": "li", "title": "h2", "link": "a"}'}, "url", "needs --option url="),
         ("nope", {}, "preset", "unknown preset 'nope'"),
     ],
 )
@@ -132,6 +138,40 @@ def test_wrong_options_are_errors_that_name_them(name: str, options: dict[str, s
     with pytest.raises(DomainError, match=re.escape(message)) as error:
         preset_build(name, options)
     assert error.value.field == field
+
+
+def test_every_shipped_selectors_site_is_a_preset_with_its_address_and_currency() -> None:
+    from listings.agents.selectors_presets import SITE_CONFIGS
+
+    for site, config in SITE_CONFIGS.items():
+        spec = preset_build(site)
+        assert (spec.agent, spec.slug, spec.default_currency) == ("selectors", site, config["currency"])
+        assert spec.base_url.startswith("https://www.") and spec.config == config
+    kijiji = preset_build("kijiji-ca")
+    request = get_agent("selectors").build_request(
+        ScoutQuery(marketplace_id=1, text="honda civic"), base_url=kijiji.base_url, config=kijiji.config
+    )
+    assert request.url == "https://www.kijiji.ca/b-canada/honda-civic/k0l0"
+
+
+def test_a_shipped_selectors_config_on_another_address_takes_the_url_and_its_own_currency() -> None:
+    spec = preset_build("selectors", {"site": "olx-pl", "url": "https://www.olx.ro", "country": "RO", "currency": "RON"})
+    assert (spec.slug, spec.base_url, spec.country, spec.default_currency, spec.config["currency"]) == (
+        "olx-ro",
+        "https://www.olx.ro",
+        "RO",
+        "RON",
+        "RON",
+    )
+    assert spec.config["item"] == "[data-cy='l-card']"
+
+
+@pytest.mark.django_db
+def test_a_selectors_config_the_agent_cannot_use_is_refused_with_its_key() -> None:
+    with pytest.raises(DomainError, match="'title' is required") as error:
+        marketplace_create_from_preset(preset="selectors", options={"url": "https://a.example/s", "config": '{"item": "li", "link": "a"}'})
+    assert error.value.field == "config.title"
+    assert not Marketplace.objects.exists()
 
 
 def test_options_parse_reads_key_value_pairs_and_refuses_others() -> None:
@@ -166,5 +206,9 @@ def test_a_preset_whose_agent_this_version_lacks_is_refused(monkeypatch: pytest.
 def test_docs_presets_table_lists_exactly_the_catalogue() -> None:
     doc = (Path(settings.BASE_DIR) / "docs" / "AGENTS.md").read_text()
     section = doc.split("## The catalogue", 1)[1].split("\n## ", 1)[0]
-    documented = re.findall(r"^\| `([a-z0-9-]+)` \|", section, re.MULTILINE)
-    assert documented == list(PRESETS)
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \| ([a-z_]+) \| (.+?) \| (.+?) \|$", section, re.MULTILINE)
+    assert [name for name, *_ in rows] == list(PRESETS)
+    for name, agent, description, options in rows:
+        preset = PRESETS[name]
+        assert (agent, description) == (preset.agent, preset.description.replace("|", "/")), name
+        assert options == (", ".join(f"`{o.name}`{'*' if o.required else ''}" for o in preset.options) or "none"), name

@@ -88,6 +88,20 @@ def test_check_reads_a_capture_through_the_client_and_prints_status_timings_and_
     assert Listing.objects.filter(marketplace=marketplace).count() == 60
 
 
+def test_check_of_a_shipped_selectors_site_reads_its_capture(site: Any, clean_cache: None) -> None:
+    site.expect_request("/list/q-chevrolet/").respond_with_data(
+        capture("classifieds/olx_2026-03_uz_chevrolet_lcard.html"), content_type="text/html"
+    )
+    run("add", "olx-uz")
+    _local("olx-uz", site.url_for("/").rstrip("/"))
+
+    out, _ = run("check", "olx-uz", "--query", "chevrolet")
+
+    assert "status:      ok (HTTP 200)" in out
+    listed = [line for line in out.splitlines() if line.startswith("  - ")]
+    assert listed and all("UZS" in line or "no price" in line for line in listed)
+
+
 def test_check_of_a_site_answering_429_fails_with_the_status(site: Any, clean_cache: None, sleeps: Any) -> None:
     site.expect_request("/search/sss").respond_with_data("slow down", status=429, headers={"Retry-After": "3600"})
     run("add", "craigslist", "--option", "city=sfbay")

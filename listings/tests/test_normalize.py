@@ -122,3 +122,44 @@ def test_dedupe_key_ignores_case_punctuation_word_order_and_thousands_separators
     assert key != dedupe_key(title="Fuji X100V silver - $1,100", price=Decimal("1099"), currency="USD")
     assert key != dedupe_key(title="Fuji X100V black", price=Decimal("1100"), currency="USD")
     assert dedupe_key(title="Fuji X100V", price=None, currency="USD") == ""
+
+
+@pytest.mark.parametrize(
+    ("text", "default", "amount", "currency"),
+    [
+        ("S/. 84.12", "USD", "84.12", "PEN"),  # eBay shown to a visitor in Peru
+        ("38,092 円", "USD", "38092.00", "JPY"),
+        ("AU $12.50", "USD", "12.50", "AUD"),  # ebay.com.au
+        ("C $1,234.00", "USD", "1234.00", "CAD"),  # ebay.ca
+        ("US $45.00", "GBP", "45.00", "USD"),
+        ("NZ $30.00", "USD", "30.00", "NZD"),
+        ("1.234,56 EUR", "USD", "1234.56", "EUR"),  # ebay.de
+        ("EUR 12,99", "USD", "12.99", "EUR"),
+        ("131 444 640 сум", "USD", "131444640.00", "UZS"),  # OLX Uzbekistan
+        ("12 500 грн.", "USD", "12500.00", "UAH"),
+        ("430 zł", "USD", "430.00", "PLN"),
+        ("RM 45.00", "USD", "45.00", "MYR"),
+        ("HK$ 200", "USD", "200.00", "HKD"),
+    ],
+)
+def test_parse_price_knows_the_signs_of_other_sites(text: str, default: str, amount: str, currency: str) -> None:
+    money = parse_price(text, default_currency=default)
+    assert (money.amount, money.currency) == (Decimal(amount), currency)
+
+
+@pytest.mark.parametrize(("text", "amount"), [("-$5.00", "-5.00"), ("-5", "-5.00"), ("$-5", "-5.00"), ("−12,50 €", "-12.50")])
+def test_a_negative_price_keeps_its_sign_so_that_it_is_refused_not_stored_as_positive(text: str, amount: str) -> None:
+    assert parse_price(text, default_currency="USD").amount == Decimal(amount)
+
+
+@pytest.mark.parametrize(("text", "amount"), [("1e20", Decimal("1e20")), ("1e30", Decimal("1e30")), ("$2.5E3", Decimal("2500"))])
+def test_a_price_in_exponent_notation_is_read_as_its_number_not_as_its_first_digit(text: str, amount: Decimal) -> None:
+    assert parse_price(text, default_currency="USD").amount == amount
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("De segunda mano · adidas", "used"), ("Totalmente nuevo", "new"), ("真新しい新品", "new"), ("中古品", "used"), ("Gebraucht", "used")],
+)
+def test_conditions_in_the_languages_of_ebays_sites(raw: str, expected: str) -> None:
+    assert normalize_condition(raw) == expected

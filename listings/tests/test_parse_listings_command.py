@@ -13,10 +13,17 @@ from listings.tests.conftest import DATA
 AGENT_FOR_FOLDER = {"craigslist": "craigslist", "facebook": "facebook", "jsonld": "jsonld", "rss": "rss"}
 
 
+# classifieds: the selectors agent with the sample config of the page's site
+SITE_FOR_PREFIX = {"olx_": "olx-{}", "gumtree_": "gumtree-pl", "leboncoin_": "leboncoin-fr", "kijiji_": "kijiji-ca"}
+
+
 def agent_for(path):  # noqa: ANN001, ANN201
     if path.parent.name == "ebay":
-        return "ebay" if path.suffix == ".json" else "ebay_html"
-    return AGENT_FOR_FOLDER[path.parent.name]
+        return ["ebay" if path.suffix == ".json" else "ebay_html"]
+    if path.parent.name == "classifieds":
+        prefix = next(prefix for prefix in SITE_FOR_PREFIX if path.name.startswith(prefix))
+        return ["selectors", "--config", SITE_FOR_PREFIX[prefix].format(path.name.split("_")[2])]
+    return [AGENT_FOR_FOLDER[path.parent.name]]
 
 
 CAPTURES = sorted(path for path in DATA.rglob("*") if path.is_file() and path.suffix in {".html", ".json", ".xml"})
@@ -30,12 +37,13 @@ def run(*args: str) -> tuple[str, str]:
 
 @pytest.mark.parametrize("path", CAPTURES, ids=lambda path: f"{path.parent.name}/{path.name}")
 def test_every_capture_parses_with_its_agent(path) -> None:  # noqa: ANN001
-    out, err = run("--agent", agent_for(path), "--url", "https://shop.example/search", str(path))
+    agent, *config = agent_for(path)
+    out, err = run("--agent", agent, *config, "--url", "https://shop.example/search", str(path))
     rows = [json.loads(line) for line in out.splitlines()]
     if "bot_challenge" in path.name:
         assert rows == [] and "blocked" in err
         return
-    if "empty" in path.name or "no_results" in path.name:
+    if "empty" in path.name or "no_results" in path.name or "zero_results" in path.name:
         assert rows == [] and "no results" in err
         return
     assert rows, err
@@ -58,3 +66,32 @@ def test_a_page_the_agent_cannot_read_is_a_clear_error() -> None:
 def test_unknown_agent_names_the_known_ones() -> None:
     with pytest.raises(CommandError, match="known: craigslist, ebay"):
         run("--agent", "nope", str(DATA / "facebook/fb_mp_item_2026.html"))
+
+
+def test_config_names_a_selectors_sample_config() -> None:
+    out, err = run(
+        "--agent",
+        "selectors",
+        "--config",
+        "gumtree-pl",
+        "--format",
+        "table",
+        str(DATA / "classifieds/gumtree_2017-07_pl_wroclaw_flats.html"),
+    )
+    assert "430.00 PLN" in out and "23 listings" in err
+
+
+def test_config_as_json_is_read_and_a_refused_one_names_the_key() -> None:
+    page = str(DATA / "classifieds/leboncoin_2019-04_fr_realestate.html")
+    out, _ = run(
+        "--agent",
+        "selectors",
+        "--config",
+        '{"item": "[data-qa-id=aditem_container]", "title": "[data-qa-id=aditem_title]", "link": "a"}',
+        page,
+    )
+    assert len(out.splitlines()) == 8
+    with pytest.raises(CommandError, match="config refused: selectors config: 'link' is required"):
+        run("--agent", "selectors", "--config", '{"item": "li", "title": "a"}', page)
+    with pytest.raises(CommandError, match="neither JSON"):
+        run("--agent", "selectors", "--config", "no-such-preset", page)

@@ -239,3 +239,80 @@ def test_an_agent_that_crashes_on_a_page_gives_a_parse_error_run(make_marketplac
     assert run.status == "parse_error"
     assert "TypeError" in run.error and "<rss" in run.error
     assert Listing.objects.count() == 0
+
+
+class _Trickle:
+    """A marketplace that answers at once, then sends its body one byte at a time."""
+
+    def __init__(self, *, interval: float, body: bytes, protocol: str) -> None:
+        import http.server
+        import threading
+
+        trickle = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = protocol  # HTTP/1.1: a kept-alive connection; HTTP/1.0: closed after the answer
+
+            def do_GET(self) -> None:  # noqa: N802 - the stdlib's name
+                if self.path.startswith("/robots.txt"):
+                    self.send_response(404)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                trickle.requests += 1
+                self.send_response(200)
+                self.send_header("Content-Type", "application/rss+xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                try:
+                    for byte in body:
+                        self.wfile.write(bytes([byte]))
+                        self.wfile.flush()
+                        if trickle.stop.wait(interval):
+                            return
+                except OSError:
+                    return  # the client hung up: what the deadline is for
+
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+        self.requests = 0
+        self.stop = threading.Event()
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+
+    def close(self) -> None:
+        self.stop.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(params=["HTTP/1.0", "HTTP/1.1"])
+def trickling_site(request: Any) -> Any:
+    # 60 bytes at one every 0.25 s: 15 s to read it all, while no single read waits 0.25 s.
+    site = _Trickle(interval=0.25, body=capture("rss/ours_rss_2026-11.xml")[:60], protocol=request.param)
+    yield site
+    site.close()
+
+
+def test_a_trickling_marketplace_is_cut_off_at_the_fetch_deadline(make_marketplace: Any, trickling_site: Any, settings: Any) -> None:
+    import time
+
+    from listings.http import CircuitBreaker
+
+    settings.SCOUT_READ_TIMEOUT = 1.0  # never trips: a byte comes every 0.25 s
+    settings.SCOUT_FETCH_DEADLINE = 1.5
+    settings.SCOUT_MAX_RETRIES = 2
+    marketplace = make_marketplace("rss", base_url=trickling_site.url)
+    started = time.monotonic()
+    run = scout(marketplace)
+    took = time.monotonic() - started
+    assert run.status == "timeout", (run.status, run.error)
+    assert "deadline" in run.error
+    # The deadline covers the retries too: no second attempt once it has passed.
+    assert trickling_site.requests == 1
+    assert took < 6, f"the fetch held the worker {took:.1f} s (deadline 1.5 s; the whole body takes 15 s)"
+    assert CircuitBreaker(marketplace.slug).state().get("failures") == 1

@@ -71,3 +71,29 @@ def test_another_currency_cannot_satisfy_a_price_bound() -> None:
 def test_condition_filter() -> None:
     assert matches(rules(condition="used"), condition="used")
     assert not matches(rules(condition="new"), condition="used")
+
+
+def test_a_listing_group_matches_exactly_as_one_listing_at_a_time() -> None:
+    """The group's shared verdicts (bench/matching.py measures their speed) change no answer."""
+    from types import SimpleNamespace
+
+    from searches.matching import ListingGroup, listing_match
+    from searches.query import AliasTable
+
+    aliases = AliasTable.from_pairs([("fujifilm", ["fuji"])])
+    titles = ["Fujifilm X100V silver", "Lens hood for X100V", "Fuji X100V broken", "Fujifilm X100F", "X100V for parts", "Canon R6"]
+    listings = [
+        SimpleNamespace(title=title, price=Decimal(price), currency=currency, condition=condition)
+        for title in titles
+        for price, currency, condition in (("800", "USD", "used"), ("1200", "USD", "new"), ("700", "GBP", "used"))
+    ]
+    group = ListingGroup(listings)
+    for query in ("fuji x100v", "x100v -broken", "x100v lens hood", "(x100v | x100f)"):
+        for extra in ({}, {"include_accessories": True}, {"condition": "used", "max_price": Decimal("900")}, {"condition": "for_parts"}):
+            r = rules(query=query, aliases=aliases, **extra)
+            one_by_one = [
+                listing
+                for listing in listings
+                if listing_match(r, title=listing.title, price=listing.price, currency=listing.currency, condition=listing.condition).ok
+            ]
+            assert [listing for listing, _ in group.matching(r)] == one_by_one, (query, extra)

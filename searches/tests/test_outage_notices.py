@@ -94,6 +94,20 @@ def test_people_whose_searches_are_paused_or_on_healthy_marketplaces_hear_nothin
     assert mail.outbox == []
 
 
+def test_someone_who_deleted_their_account_meanwhile_is_not_told_it_works_again() -> None:
+    market = MarketplaceFactory()
+    leaver, stayer = UserFactory(), UserFactory()
+    SearchFactory(owner=leaver, marketplaces=[market])
+    SearchFactory(owner=stayer, marketplaces=[market])
+    broken_since_seven_hours(market)
+    assert marketplace_outages_notify().down_notices == 2
+    leaver.deleted_at = timezone.now()
+    leaver.save(update_fields=["deleted_at"])
+    run(market, "ok", 0)
+    assert marketplace_outages_notify().up_notices == 1
+    assert len(subjects(leaver.email)) == 1 and len(subjects(stayer.email)) == 2
+
+
 def test_failing_for_less_than_the_threshold_tells_nobody() -> None:
     market = MarketplaceFactory()
     SearchFactory(owner=UserFactory(), marketplaces=[market])

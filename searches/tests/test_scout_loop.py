@@ -138,3 +138,35 @@ def test_a_dead_marketplace_is_a_failed_run_not_an_exception(settings, make_mark
     result = run_scout(search, shop)
     assert result.outcome.run.status == ScrapeRun.Status.HTTP_ERROR
     assert Listing.objects.count() == 0
+
+
+def test_fuji_x100v_matches_every_fujifilm_x100v_of_the_sandbox(sandbox_marketplace) -> None:
+    """The demo's promise: "fuji" meets "Fujifilm" through the shipped aliases, through the real loop."""
+    search = SearchFactory(query="fuji x100v", marketplaces=[sandbox_marketplace])
+    result = run_scout(search, sandbox_marketplace)
+    assert result.outcome.run.status == ScrapeRun.Status.OK
+    x100v = {item.sku for item in catalogue.visible_items(0) if "Fujifilm X100V" in item.title}
+    assert x100v, "the catalogue changed: it has no Fujifilm X100V any more"
+    matched = set(Match.objects.filter(search=search).values_list("listing__external_id", flat=True))
+    assert matched == x100v
+
+
+def test_a_search_does_not_match_accessories_unless_it_wants_them(sandbox_marketplace) -> None:
+    """A console sold with a broken screen is parts: only the search that wants parts matches it."""
+    working = SearchFactory(query="nintendo switch oled", marketplaces=[sandbox_marketplace])
+    anything = SearchFactory(query="nintendo switch oled", include_accessories=True, marketplaces=[sandbox_marketplace])
+    scout_group_run(query=scout_query_for(working, sandbox_marketplace.pk, sandbox_marketplace.agent), search_ids=[working.pk, anything.pk])
+    broken = {item.sku for item in catalogue.visible_items(0) if "broken" in item.title}
+    assert broken
+    assert not broken & set(Match.objects.filter(search=working).values_list("listing__external_id", flat=True))
+    assert broken <= set(Match.objects.filter(search=anything).values_list("listing__external_id", flat=True))
+
+
+def test_each_match_keeps_why_it_matched(sandbox_marketplace, alice_api, alice) -> None:
+    search = SearchFactory(owner=alice, query="fuji x100v", marketplaces=[sandbox_marketplace])
+    run_scout(search, sandbox_marketplace)
+    match = Match.objects.filter(search=search).first()
+    assert match is not None
+    assert match.match_explanation.startswith("matched 'fuji'≈'Fujifilm' (alias), 'x100v'")
+    detail = alice_api.get(f"/api/v1/listings/{match.pk}/")
+    assert detail.status_code == 200 and detail.json()["match_explanation"] == match.match_explanation

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -53,4 +54,11 @@ def test_the_example_explanations_are_the_matchers_own() -> None:
     )
     for title in ("Fujifilm X100V", "Fujifilm X100F"):
         why = matching.listing_match(rules, title=title, price=None, currency="", condition="unknown").why
+        assert f"`{why}`" in text
+    bounded = matching.MatchRules(
+        query="fuji x100v", excluded=(), min_price=None, max_price=Decimal("1100"), currency="USD", condition="any",
+        aliases=shipped_alias_table(),
+    )  # fmt: skip
+    for price in ("850.00", "1200.00"):
+        why = matching.listing_match(bounded, title="Fujifilm X100V", price=Decimal(price), currency="USD", condition="used").why
         assert f"`{why}`" in text

@@ -152,7 +152,7 @@ def test_a_person_finds_a_deal_in_the_browser(browser, live_server, sandbox_mark
     browser.find_element(By.ID, "id_query").send_keys("fujifilm x100v")
     browser.find_element(By.CSS_SELECTOR, f"input[name=marketplaces][value='{sandbox_marketplace.pk}']").click()
     browser.find_element(By.ID, "id_max_price").send_keys("1300")
-    _wait(browser, lambda d: "newest listings we hold match now" in d.find_element(By.ID, "preview").text)
+    _wait(browser, lambda d: "would match now" in d.find_element(By.ID, "preview").text)
     _check_page(browser, "search-new")
     browser.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
     _wait(browser, lambda d: "/searches/" in d.current_url and d.current_url.rstrip("/").split("/")[-1].isdigit())
@@ -166,6 +166,13 @@ def test_a_person_finds_a_deal_in_the_browser(browser, live_server, sandbox_mark
     browser.get(f"{url}/")
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "li.deal"))
     _check_page(browser, "deals")
+    # Keyboard: the first Tab reaches the skip link, Enter moves to the content.
+    from selenium.webdriver.common.keys import Keys
+
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.text == "Skip to content"
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.execute_script("return location.hash") == "#main")
     first = browser.find_element(By.CSS_SELECTOR, "li.deal")
     match_id = int(first.get_attribute("id").removeprefix("match-"))
     first.find_element(By.CSS_SELECTOR, "h2.title a").click()

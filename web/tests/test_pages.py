@@ -234,11 +234,17 @@ def test_preview_counts_what_the_form_would_match(web, market):
     ListingFactory(marketplace=market, title="Fujifilm X100V mint", price=Decimal("1200"))
     response = web.post("/searches/preview/", _search_form(market), HTTP_HX_REQUEST="true")
     preview = response.context["preview"]
-    assert preview.count == 1
-    assert preview.examples[0].listing.title == "Fujifilm X100V silver"
-    assert "850.00 ≤ 900" in preview.examples[0].why
+    assert preview.matching == 1
+    assert preview.examples[0].title == "Fujifilm X100V silver"
+    body = response.content.decode()
+    assert "Why:" in body and "Almost matched" in body  # the dear one and the broken one, with why not
     incomplete = web.post("/searches/preview/", {"name": ""}, HTTP_HX_REQUEST="true")
     assert "Fill in" in incomplete.content.decode()
+
+
+def test_preview_of_a_query_that_does_not_parse_says_why(web, market):
+    response = web.post("/searches/preview/", _search_form(market, query='"fujifilm x100v'), HTTP_HX_REQUEST="true")
+    assert 'role="alert"' in response.content.decode()
 
 
 # --- a listing -------------------------------------------------------------------------
@@ -368,8 +374,10 @@ def test_account_page_shows_the_health_of_my_marketplaces(web, deals, market):
     ScrapeRunFactory(marketplace=market, status="blocked", error="captcha")
     ScrapeRunFactory(marketplace=MarketplaceFactory(slug="not-mine"), status="ok")
     response = web.get("/account/")
-    assert [row.slug for row in response.context["health"]] == ["sandbox"]
-    assert "Failing" in response.content.decode() and "captcha" in response.content.decode()
+    rows = response.context["health"]
+    assert [row["marketplace"].slug for row in rows] == ["sandbox"]
+    assert rows[0]["searches"] == ["Cheap ThinkPad"]
+    assert "Failing" in response.content.decode()
 
 
 def test_delete_account_needs_the_password_then_explains_the_grace_period(web, alice, settings):
@@ -441,3 +449,41 @@ def test_pages_link_only_our_own_scripts(web, deals):
     scripts = re.findall(r"<script[^>]*>", body)
     assert scripts and all('src="/static/' in tag for tag in scripts)
     assert "<style" not in body and " style=" not in body
+
+
+def test_the_pages_static_files_are_served_by_the_application(client, db):
+    """WhiteNoise serves them from gunicorn in production (DEBUG off, nothing in front)."""
+    response = client.get("/static/web/app.css")
+    assert response.status_code == 200
+    assert b"--brand" in b"".join(response.streaming_content)
+
+
+def test_the_api_sends_a_channel_test_with_the_same_service(alice_api, bob_api, alice, settings, httpserver):
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
+    httpserver.expect_request("/hook", method="POST").respond_with_data("gone", status=410)
+    channel = NotificationChannel.objects.create(user=alice, kind="webhook", config={"url": httpserver.url_for("/hook")}, secret="s" * 32)
+    assert bob_api.post(f"/api/v1/alerts/channels/{channel.pk}/test/").status_code == 404
+    body = alice_api.post(f"/api/v1/alerts/channels/{channel.pk}/test/").json()
+    assert body["ok"] is False and "410" in body["detail"]
+    channel.refresh_from_db()
+    assert channel.enabled  # a test never turns a channel off
+
+
+def test_run_now_shares_the_apis_scout_budget(web, alice_api, deals, settings, task_queue):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "scout": "2/hour"}
+    search = deals["search"]
+    assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 202  # one through the API
+    assert "Looking for" in web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()  # one on the page
+    refused = web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()
+    assert "try again in" in refused
+    assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 429
+
+
+@pytest.mark.parametrize("path", ["/listings/{big}/", "/searches/{big}/", "/deals/{big}/save/", "/alerts/{big}/read/"])
+def test_an_absurd_id_is_a_404_not_an_overflow(web, path):
+    url = path.format(big=2**70)
+    response = web.post(url) if url.endswith(("save/", "read/")) else web.get(url)
+    assert response.status_code == 404

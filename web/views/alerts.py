@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from alerts import selectors, services
-from web.views.common import PAGE_SIZE, is_htmx, page
+from web.views.common import PAGE_SIZE, AuthedRequest, is_htmx, page
 
 
 @login_required
 @require_GET
-def alert_list(request: HttpRequest) -> HttpResponse:
+def alert_list(request: AuthedRequest) -> HttpResponse:
     unread = {"unread": True, "read": False}.get(request.GET.get("show", ""))
     alerts = selectors.alert_list_for_user(user=request.user, unread=unread)
     current = Paginator(alerts, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -25,7 +25,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_read(request: HttpRequest, alert_id: int) -> HttpResponse:
+def alert_read(request: AuthedRequest, alert_id: int) -> HttpResponse:
     alert = services.alert_mark_read(alert=selectors.alert_get_for_user(user=request.user, alert_id=alert_id))
     if is_htmx(request):
         return page(request, "web/partials/alert_row.html", {"alert": alert})
@@ -34,6 +34,6 @@ def alert_read(request: HttpRequest, alert_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def alert_read_all(request: HttpRequest) -> HttpResponse:
+def alert_read_all(request: AuthedRequest) -> HttpResponse:
     services.alerts_mark_all_read(user=request.user)
     return redirect("web:alerts")

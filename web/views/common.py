@@ -6,10 +6,19 @@ from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
 
+from accounts.models import User
 from alerts import selectors as alert_selectors
 
 PAGE_SIZE = 24
+
+
+class AuthedRequest(HttpRequest):
+    """A request of a signed-in person (the views behind login_required), as django-stubs advise."""
+
+    user: User
+    htmx: HtmxDetails
 
 
 def page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200) -> HttpResponse:
@@ -20,5 +29,5 @@ def page(request: HttpRequest, template: str, context: dict[str, Any] | None = N
     return render(request, template, context, status=status)
 
 
-def is_htmx(request: HttpRequest) -> bool:
+def is_htmx(request: HttpRequest) -> bool:  # any request: HtmxMiddleware sets request.htmx
     return bool(getattr(request, "htmx", False))

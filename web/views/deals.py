@@ -14,7 +14,7 @@ from listings.models import Marketplace
 from searches import scoring, selectors, services
 from searches.filters import MatchFilter
 from searches.models import Match, Search
-from web.views.common import PAGE_SIZE, is_htmx, page
+from web.views.common import PAGE_SIZE, AuthedRequest, is_htmx, page
 
 DEFAULT_ORDERING = "-deal_score"
 ORDERING_LABELS = {
@@ -59,7 +59,7 @@ def market_positions(matches: list[Match]) -> dict[int, dict[str, float]]:
 
 @login_required
 @require_GET
-def deals(request: HttpRequest) -> HttpResponse:
+def deals(request: AuthedRequest) -> HttpResponse:
     data = _filters(request)
     queryset = selectors.match_list_for_user(user=request.user).select_related("search")
     filterset = MatchFilter(data=data, queryset=queryset)
@@ -95,7 +95,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_save(request: HttpRequest, match_id: int) -> HttpResponse:
+def match_save(request: AuthedRequest, match_id: int) -> HttpResponse:
     match = selectors.match_get_for_user(user=request.user, match_id=match_id)
     match = services.match_set_saved(match=match, saved=request.POST.get("saved", "true") == "true")
     if is_htmx(request):
@@ -105,7 +105,7 @@ def match_save(request: HttpRequest, match_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def match_dismiss(request: HttpRequest, match_id: int) -> HttpResponse:
+def match_dismiss(request: AuthedRequest, match_id: int) -> HttpResponse:
     match = selectors.match_get_for_user(user=request.user, match_id=match_id)
     services.match_dismiss(match=match)
     if is_htmx(request):

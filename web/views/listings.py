@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from searches import scoring, selectors
 from web import charts
-from web.views.common import page
+from web.views.common import AuthedRequest, page
 
 
 @login_required
 @require_GET
-def listing_detail(request: HttpRequest, listing_id: int) -> HttpResponse:
+def listing_detail(request: AuthedRequest, listing_id: int) -> HttpResponse:
     listing, matches = selectors.listing_get_for_user(user=request.user, listing_id=listing_id)
     history = [(point.observed_at, point.price) for point in listing.price_history.all() if point.currency == listing.currency]
     verdicts = []

@@ -5,28 +5,28 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.errors import DomainError
-from searches import selectors, services
+from searches import matching, selectors, services
 from searches.models import Search
-from web.adapters import search_preview
 from web.forms import SearchForm, add_domain_error
-from web.views.common import page
+from web.throttle import scout_budget_wait
+from web.views.common import AuthedRequest, page
 
 
 @login_required
 @require_http_methods(["GET"])
-def search_list(request: HttpRequest) -> HttpResponse:
+def search_list(request: AuthedRequest) -> HttpResponse:
     searches = selectors.search_list_for_user(user=request.user).annotate(match_count=Count("matches", filter=Q(matches__dismissed=False)))
     return page(request, "web/search_list.html", {"searches": searches})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def search_new(request: HttpRequest) -> HttpResponse:
+def search_new(request: AuthedRequest) -> HttpResponse:
     form = SearchForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -42,7 +42,7 @@ def search_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def search_detail(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_detail(request: AuthedRequest, search_id: int) -> HttpResponse:
     search = selectors.search_get_for_user(user=request.user, search_id=search_id)
     if request.method == "POST":
         form = SearchForm(request.POST)
@@ -67,20 +67,27 @@ def search_detail(request: HttpRequest, search_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def search_preview_partial(request: HttpRequest) -> HttpResponse:
+def search_preview_partial(request: AuthedRequest) -> HttpResponse:
     """What the form as typed would match among the stored listings now (htmx, on input)."""
     form = SearchForm(request.POST)
+    form.fields["name"].required = False  # a preview needs no name yet
     if not form.is_valid():
-        # Show only what matters for a preview: the words and the marketplaces.
-        missing = [name for name in ("query", "marketplaces") if name in form.errors]
-        return page(request, "web/partials/preview.html", {"incomplete": missing or ["the form"], "form": form})
+        # Say what the preview still needs; the other errors show when the form is saved.
+        missing = [str(form[name].label).lower() for name in ("query", "marketplaces") if name in form.errors]
+        return page(request, "web/partials/preview.html", {"incomplete": missing or ["the form's other fields"], "form": form})
     fields = form.service_fields()
     marketplaces = fields.pop("marketplaces")
-    preview = search_preview(search=Search(owner=request.user, **fields), marketplaces=marketplaces)
+    search = Search(owner=request.user, **{**fields, "name": fields.get("name") or "preview"})
+    try:
+        services.search_check(search=search, marketplaces=marketplaces)  # the rules of saving it
+        rules = matching.rules_for(search)
+        preview = selectors.search_preview(search_or_rules=rules, marketplace_ids=[market.pk for market in marketplaces])
+    except DomainError as error:  # a query that does not parse, say
+        return page(request, "web/partials/preview.html", {"error": str(error)})
     return page(request, "web/partials/preview.html", {"preview": preview})
 
 
-def _action(request: HttpRequest, search_id: int, verb: str) -> HttpResponse:
+def _action(request: AuthedRequest, search_id: int, verb: str) -> HttpResponse:
     search = selectors.search_get_for_user(user=request.user, search_id=search_id)
     try:
         if verb == "pause":
@@ -90,6 +97,10 @@ def _action(request: HttpRequest, search_id: int, verb: str) -> HttpResponse:
             services.search_resume(search=search)
             messages.success(request, f"Resumed “{search.name}”: we look for it again now.")
         elif verb == "run":
+            wait = scout_budget_wait(request)
+            if wait is not None:
+                messages.error(request, f"You asked for many runs in a short time; try again in {max(1, round(wait / 60))} minute(s).")
+                return redirect("web:search_list")
             queries = services.search_run_now(search=search)
             messages.success(request, f"Looking for “{search.name}” now on {len(queries)} marketplace(s); new deals appear in a minute.")
         elif verb == "delete":
@@ -105,23 +116,23 @@ def _action(request: HttpRequest, search_id: int, verb: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def search_pause(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_pause(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "pause")
 
 
 @login_required
 @require_POST
-def search_resume(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_resume(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "resume")
 
 
 @login_required
 @require_POST
-def search_run(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_run(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "run")
 
 
 @login_required
 @require_POST
-def search_delete(request: HttpRequest, search_id: int) -> HttpResponse:
+def search_delete(request: AuthedRequest, search_id: int) -> HttpResponse:
     return _action(request, search_id, "delete")

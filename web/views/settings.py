@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,10 +17,11 @@ from alerts import services as alert_services
 from alerts.models import NotificationChannel
 from core.errors import DomainError
 from web.forms import ChannelForm, EmailChangeForm, PasswordChangeForm, PreferencesForm, add_domain_error
-from web.views.common import is_htmx, page
+from web.throttle import scout_budget_wait
+from web.views.common import AuthedRequest, is_htmx, page
 
 
-def _settings_page(request: HttpRequest, *, status: int = 200, **forms: object) -> HttpResponse:
+def _settings_page(request: AuthedRequest, *, status: int = 200, **forms: object) -> HttpResponse:
     user = request.user
     prefs = account_services.preferences_for(user)
     alert_services.channels_for_users(user_ids={user.pk})  # the account's e-mail channel, made on first use (as the API does)
@@ -46,7 +47,7 @@ def _settings_page(request: HttpRequest, *, status: int = 200, **forms: object) 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthedRequest) -> HttpResponse:
     if request.method == "GET":
         return _settings_page(request)
     form = PreferencesForm(request.POST)
@@ -64,7 +65,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def channel_add(request: HttpRequest) -> HttpResponse:
+def channel_add(request: AuthedRequest) -> HttpResponse:
     form = ChannelForm(request.POST)
     if form.is_valid():
         try:
@@ -80,13 +81,13 @@ def channel_add(request: HttpRequest) -> HttpResponse:
     return _settings_page(request, status=400, channel_form=form)
 
 
-def _channel(request: HttpRequest, channel_id: int) -> NotificationChannel:
+def _channel(request: AuthedRequest, channel_id: int) -> NotificationChannel:
     return alert_selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
 
 
 @login_required
 @require_POST
-def channel_toggle(request: HttpRequest, channel_id: int) -> HttpResponse:
+def channel_toggle(request: AuthedRequest, channel_id: int) -> HttpResponse:
     channel = _channel(request, channel_id)
     channel = alert_services.channel_update(channel=channel, enabled=not channel.enabled)
     messages.success(request, f"Turned {'on' if channel.enabled else 'off'} {channel.label or channel.get_kind_display()}.")
@@ -95,7 +96,7 @@ def channel_toggle(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
+def channel_delete(request: AuthedRequest, channel_id: int) -> HttpResponse:
     try:
         alert_services.channel_delete(channel=_channel(request, channel_id))
     except DomainError as error:
@@ -107,9 +108,15 @@ def channel_delete(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
+def channel_test(request: AuthedRequest, channel_id: int) -> HttpResponse:
     channel = _channel(request, channel_id)
-    result = alert_services.channel_send_test(channel=channel)
+    wait = scout_budget_wait(request)
+    if wait is not None:
+        result = alert_services.TestResult(
+            ok=False, detail=f"Not sent: too many tests and runs lately; try again in {max(1, round(wait / 60))} minute(s)."
+        )
+    else:
+        result = alert_services.channel_send_test(channel=channel)
     if is_htmx(request):
         return page(request, "web/partials/channel_test.html", {"result": result, "channel": channel})
     (messages.success if result.ok else messages.error)(request, f"Test on {channel.label or channel.get_kind_display()}: {result.detail}")
@@ -118,7 +125,7 @@ def channel_test(request: HttpRequest, channel_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def email_change(request: HttpRequest) -> HttpResponse:
+def email_change(request: AuthedRequest) -> HttpResponse:
     form = EmailChangeForm(request.POST)
     if form.is_valid():
         try:
@@ -138,7 +145,7 @@ def email_change(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST)
     if form.is_valid():
         try:

@@ -64,6 +64,8 @@ class Command(BaseCommand):
         say = self.stdout.write
         say("")
         say(self.style.SUCCESS("Deal Scout is running."))
+        say(f"  Web app           {web_url}/             {demo.USER_EMAIL} / {demo.USER_PASSWORD}")
+        say("                    deals with their charts, searches, alerts, settings, account")
         say(f"  Operator console  {web_url}/admin/       {demo.STAFF_EMAIL} / {demo.STAFF_PASSWORD}")
         say(f"  API               {web_url}/api/v1/      {demo.USER_EMAIL} / {demo.USER_PASSWORD}")
         say(
@@ -73,7 +75,7 @@ class Command(BaseCommand):
         say(f"  Health            {web_url}/health")
         say(f"  Logs              {log_dir}/ (web.log, qcluster.log, sandbox.log)")
         say(f"  E-mails           {self._mail_location(log_dir)}")
-        say("The dispatcher runs every minute: the first matches and alerts appear within about two minutes.")
+        say("The dispatcher runs every minute: the first deals (on the web app's Deals page) and alerts appear within about two minutes.")
 
     @staticmethod
     def _mail_location(log_dir: Any) -> str:

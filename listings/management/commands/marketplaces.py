@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core.errors import DomainError
@@ -68,6 +69,10 @@ class Command(BaseCommand):
                 f"{marketplace.default_currency}, {marketplace.requests_per_minute} requests/min)."
             )
         )
+        if marketplace.agent == "ebay" and not (settings.EBAY_CLIENT_ID and settings.EBAY_CLIENT_SECRET):
+            self.stdout.write(
+                self.style.WARNING("EBAY_CLIENT_ID and EBAY_CLIENT_SECRET are not set: its runs are `skipped` until they are.")
+            )
         self.stdout.write(f"Try it: python manage.py marketplaces check {marketplace.slug} --query 'something people sell'")
 
     def _check(self, options: dict[str, Any]) -> None:
@@ -87,6 +92,8 @@ class Command(BaseCommand):
             timing += f", parse {result.parse_ms} ms"
         self.stdout.write(f"timings:     {timing}")
         self.stdout.write(f"listings:    {run.listings_found} found, {run.listings_created} new, {run.listings_updated} seen before")
+        if getattr(run, "rows_rejected", 0):
+            self.stdout.write(f"refused:     {run.rows_rejected} rows failed the row check (see the ScrapeRun's rejections)")
         for listing in result.first_listings:
             price = f"{listing.price} {listing.currency}" if listing.price is not None else "no price"
             self.stdout.write(f"  - {listing.title[:80]} | {price} | {listing.url}")

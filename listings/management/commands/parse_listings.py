@@ -1,4 +1,8 @@
-"""``python manage.py parse_listings --agent NAME FILE [--url URL]``: parse a saved page.
+"""``python manage.py parse_listings --agent NAME FILE [--url URL] [--config JSON|PRESET]``: parse a saved page.
+
+``--config`` is the marketplace config the agent reads: a JSON object, or for the
+``selectors`` agent the name of a sample config (``listings.agents.selectors_presets``,
+e.g. ``olx-pl``); a config the agent refuses is an error naming the key.
 
 Prints one JSON object per listing (title, price, currency, url and the other fields)
 on stdout, or an aligned table with ``--format table``; a summary goes to stderr. A
@@ -14,6 +18,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from core.errors import DomainError
 from listings.agents import BlockedPage, ParseContext, ParseError, agent_names, get_agent
 
 
@@ -26,8 +31,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", default="", help="the URL the page came from (resolves relative links)")
         parser.add_argument("--currency", default="USD", help="currency when the page names none (ISO 4217)")
         parser.add_argument("--format", choices=["json", "table"], default="json", help="JSON lines (default) or a table")
+        parser.add_argument("--config", default="", help="the marketplace config: a JSON object, or a selectors sample config's name")
 
-    def handle(self, *args: Any, agent: str, file: Path, url: str, currency: str, format: str, **options: Any) -> None:  # noqa: A002
+    def handle(self, *args: Any, agent: str, file: Path, url: str, currency: str, format: str, config: str, **options: Any) -> None:  # noqa: A002
         try:
             parser = get_agent(agent)
         except KeyError as exc:
@@ -36,8 +42,13 @@ class Command(BaseCommand):
             body = file.read_bytes()
         except OSError as exc:
             raise CommandError(f"Cannot read {file}: {exc.strerror}") from None
+        marketplace_config = _config(config)
         try:
-            result = parser.parse(body, ParseContext(url=url or file.resolve().as_uri(), default_currency=currency.upper()))
+            parser.check_config(marketplace_config)
+            context = ParseContext(url=url or file.resolve().as_uri(), default_currency=currency.upper(), config=marketplace_config)
+            result = parser.parse(body, context)
+        except DomainError as exc:
+            raise CommandError(f"config refused: {exc.message}") from None
         except BlockedPage as exc:
             self.stderr.write(f"0 listings: blocked ({exc})")
             return
@@ -52,3 +63,20 @@ class Command(BaseCommand):
         count = len(result.listings)
         summary = f"{count} listing{'' if count == 1 else 's'}"
         self.stderr.write(summary + (" (the page says: no results)" if result.no_results else ""))
+
+
+def _config(value: str) -> dict[str, Any]:
+    if not value:
+        return {}
+    from listings.agents.selectors_presets import SITE_CONFIGS
+
+    if value in SITE_CONFIGS:
+        return dict(SITE_CONFIGS[value])
+    try:
+        config = json.loads(value)
+    except json.JSONDecodeError as exc:
+        known = ", ".join(sorted(SITE_CONFIGS))
+        raise CommandError(f"--config is neither JSON ({exc.msg}) nor a sample config ({known})") from None
+    if not isinstance(config, dict):
+        raise CommandError("--config must be a JSON object")
+    return config
