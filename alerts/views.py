@@ -10,7 +10,7 @@ from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.utils import OpenApiExample, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -148,6 +148,28 @@ class ChannelDetailView(APIView):
     def delete(self, request: Request, channel_id: int) -> Response:
         services.channel_delete(channel=selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+ChannelTestOutput = inline_serializer(
+    "ChannelTestResult", {"ok": serializers.BooleanField(), "detail": serializers.CharField(help_text="What the receiver said.")}
+)
+
+
+class ChannelTestView(APIView):
+    throttle_scope = "scout"  # each test talks to someone else's server: the tight budget of "run now"
+
+    @extend_schema(
+        operation_id="alerts_channels_test",
+        summary="Send a sample alert on this channel now and say how it went (nothing is stored)",
+        request=None,
+        responses={200: ChannelTestOutput},
+        examples=[OpenApiExample("sent", response_only=True, value={"ok": True, "detail": "Sent. Check that it arrived."})],
+        tags=["alerts"],
+    )
+    def post(self, request: Request, channel_id: int) -> Response:
+        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
+        result = services.channel_send_test(channel=channel)
+        return Response({"ok": result.ok, "detail": result.detail})
 
 
 @csrf_exempt  # the signed token is the credential; mail providers POST here without a session (RFC 8058)

@@ -55,6 +55,7 @@ SERVER_ENV = {
     "REDIS_URL": REDIS_URL,
     "DEBUG": "0",
     "SECRET_KEY": "bench-only-secret-key-not-for-production-0123456789",
+    "FIELD_ENCRYPTION_KEY": "rUsV4iKpi4PE9jEftAPg06G5_Jf6XTX7xaxsX1fp8L8=",  # bench only
     "SECURE_SSL_REDIRECT": "0",
     "ALLOWED_HOSTS": "127.0.0.1,localhost",
     "LOG_LEVEL": "WARNING",

@@ -6,7 +6,8 @@ Builds a throw-away SQLite database (or uses ``--database-url``, e.g. a scratch
 PostgreSQL database: its listings tables are emptied) with that many marketplaces and
 scrape runs each, then times ``listings.selectors.marketplace_health`` for all of them
 next to the obvious loop (for each marketplace: its last runs, its last good run, its
-first failure since), which is what an API view without the selector would do. Prints
+first failure since, its last error, its runs and failures in the last hour), which is
+what a page without the selector would do. Prints
 queries and milliseconds per call for both, and the ratio, side by side in one run.
 """
 
@@ -79,6 +80,11 @@ def main() -> None:
             if last_good is not None:
                 failures = failures.filter(started_at__gt=last_good)
             failures.order_by("started_at").values_list("started_at", flat=True).first() if recent else None
+            failed = runs.exclude(status__in=GOOD_STATUSES)
+            failed.values_list("error", flat=True).first()
+            hour_ago = timezone.now() - timedelta(hours=1)
+            failed.filter(started_at__gte=hour_ago).count()
+            runs.filter(started_at__gte=hour_ago).count()
 
     def timed(function: object) -> tuple[int, float]:
         with CaptureQueriesContext(connection) as queries:

@@ -14,7 +14,6 @@ boundary, never more; Retry-After says when the current window ends.
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 
 from core.cache import CACHE_ERRORS
 from core.clientip import client_ip
+from core.ratelimit import fixed_window_hit
 
 logger = logging.getLogger(__name__)
 
@@ -52,15 +52,9 @@ class _RatesFromSettings:
         ident = throttle.get_cache_key(request, view)
         if ident is None:
             return True
-        now = time.time()
-        window = int(now // throttle.duration)
-        key = f"{ident}:w{window}"
-        try:
-            count = throttle.cache.incr(key)
-        except ValueError:  # the window's first request
-            count = 1 if throttle.cache.add(key, 1, throttle.duration + 1) else throttle.cache.incr(key)
-        self._wait = (window + 1) * throttle.duration - now
-        return count <= throttle.num_requests
+        hit = fixed_window_hit(cache=throttle.cache, key=ident, limit=throttle.num_requests, period=throttle.duration)
+        self._wait = hit.wait
+        return hit.allowed
 
     def _prepare(self, view: Any) -> bool:
         return True

@@ -130,6 +130,15 @@ _BOX_ONLY = _words(
 )
 # Accessory words that make a title an accessory when they lead its description.
 _STRONG_NOUNS = (
+    "charging station",
+    "charging dock",
+    "screen replacement",
+    "battery replacement",
+    "back housing",
+    "back cover",
+    "controller",
+    "gamepad",
+    "joystick",
     "bag",
     "board bag",
     "carrier",
@@ -213,8 +222,6 @@ _WEAK_NOUNS = (
     "stylus",
     "remote",
     "dock",
-    "charging dock",
-    "charging station",
     "cord",
     "kabel",
     "cavo",
@@ -229,9 +236,6 @@ _WEAK_NOUNS = (
     "controller skin",
     "part",
     "lens",
-    "controller",
-    "gamepad",
-    "joystick",
     "receiver",
     "headset",
     "speaker",
@@ -345,7 +349,7 @@ def _leads(text: str, position: int) -> bool:
     before = text[:position]
     if _BESIDE_BEFORE_RE.search(before) or re.search(rf"(?:^|\s)(?:{_BESIDE})(?!\w)", before):
         return False
-    if "," in before or " - " in before or "|" in before:
+    if "," in before or " - " in before or " | " in before:
         return False
     return True
 

@@ -41,6 +41,12 @@ class Marketplace(models.Model):
 class Listing(models.Model):
     """One item on one marketplace, as last seen."""
 
+    class Kind(models.TextChoices):
+        # listings.kinds guesses it from the title (and category) at upsert.
+        ITEM = "item", "The thing itself"
+        ACCESSORY = "accessory", "Accessory or box"
+        PARTS = "parts", "Parts or not working"
+
     marketplace = models.ForeignKey(Marketplace, on_delete=models.CASCADE, related_name="listings")
     external_id = models.CharField(max_length=200)
     url = models.URLField(max_length=1000)
@@ -61,6 +67,9 @@ class Listing(models.Model):
     # rows; this key (normalized title words, price, currency) lets a search match it
     # once. Empty when the listing has no price: too little to call two listings one.
     dedupe_key = models.CharField(max_length=40, blank=True, default="")
+    # An accessory, an empty box or parts is never a comparable of the thing itself (the
+    # deal score), and a search matches it only when it wants one (searches.matching).
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ITEM)
 
     class Meta:
         constraints = [

@@ -24,6 +24,7 @@ FAILED_STATUSES = [
     ScrapeRun.Status.HTTP_ERROR,
     ScrapeRun.Status.TIMEOUT,
     ScrapeRun.Status.PARSE_ERROR,
+    ScrapeRun.Status.FAILED,
 ]
 
 

@@ -17,6 +17,7 @@ from core.errors import DomainError
 from listings import http
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
+from listings.kinds import classify_title
 from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.normalize import dedupe_key
 from listings.validation import listings_check
@@ -24,7 +25,9 @@ from monitoring import metrics
 
 logger = logging.getLogger(__name__)
 
-_UPDATABLE_FIELDS = ["url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key"]
+_UPDATABLE_FIELDS = [
+    "url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key", "kind",
+]  # fmt: skip
 
 
 @dataclass
@@ -185,6 +188,8 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.posted_at = listing.posted_at or data.posted_at
     listing.raw = data.raw
     listing.dedupe_key = dedupe_key(title=listing.title, price=data.price, currency=data.currency)
+    category = (data.raw or {}).get("category") or (data.raw or {}).get("categoryName")
+    listing.kind = classify_title(listing.title, category if isinstance(category, str) else None).kind
     listing.last_seen_at = seen_at
     listing.is_active = True
 
@@ -341,7 +346,7 @@ def _forget_validators(client: http.PoliteClient | None, response: http.FetchRes
 
 
 def _run_save(run: ScrapeRun) -> None:
-    """Save the run; text the database refuses (a NUL byte in an error) is cleaned and retried once."""
+    """Save the run without the NUL bytes PostgreSQL refuses in text (a page sample or an error can hold them)."""
     run.error = run.error.replace("\x00", "")
     run.query = run.query.replace("\x00", "")
     run.url = run.url.replace("\x00", "")

@@ -34,6 +34,8 @@ MIN_SEPARABLE_LETTERS = 3
 # Letters NFKD does not decompose into a base letter and a mark.
 _SPECIAL = str.maketrans({"ø": "o", "Ø": "o", "æ": "ae", "Æ": "ae", "œ": "oe", "Œ": "oe", "ł": "l", "Ł": "l", "đ": "d", "ı": "i"})
 _APOSTROPHES = {"'", "’", "ʼ", "`"}
+_INCH_MARKS = {'"', "″", "”", "“"}
+_ORDINALS = {"st", "nd", "rd", "th"}
 
 
 def fold(text: str) -> str:
@@ -105,6 +107,11 @@ def _atoms(text: str) -> list[_Atom]:
                 continue
             if ch == "," and previous.isdigit() and kind == "d" and _three_digits_follow(chars, position):
                 continue  # "1,000" -> "1000"
+            if ch in _INCH_MARKS and kind == "d":
+                flush()  # 13" is 13 inch, part of the same word
+                atoms.append(_Atom("inch", index, index + 1, word))
+                kind = "a"
+                continue
             flush()
             kind = ""
             in_word = False
@@ -118,16 +125,30 @@ def _atoms(text: str) -> list[_Atom]:
         current.append((ch, index))
     flush()
     # Plurals, after splitting: "x100vs" -> x | 100 | v; a lone letter after a number stays.
+    # Ordinals lose their suffix ("2nd gen" = "2 gen"); "13in" and "13-inch" are 13 inch.
     result = []
     for position, atom in enumerate(atoms):
         text_ = atom.text
         after_number = position > 0 and atoms[position - 1].word == atom.word and not atoms[position - 1].text[0].isalpha()
-        if after_number and len(text_) == 2 and text_.endswith("s") and text_[0] != "s":
+        if after_number and text_ in _ORDINALS and _ordinal(atoms[position - 1].text, text_):
+            continue
+        if after_number and text_ in ("in", "inches"):
+            text_ = "inch"
+        elif after_number and len(text_) == 2 and text_.endswith("s") and text_[0] != "s":
             text_ = text_[:-1]
         elif not after_number:
             text_ = singular(text_)
         result.append(_Atom(text_, atom.start, atom.end, atom.word))
     return result
+
+
+def _ordinal(number: str, suffix: str) -> bool:
+    """Is "2nd", "11th", "23rd" an ordinal (so "2nd" = "2"), not a model like "5s"?"""
+    if not number.isdigit():
+        return False
+    last, tens = number[-1], number[-2:-1]
+    expected = "th" if tens == "1" else {"1": "st", "2": "nd", "3": "rd"}.get(last, "th")
+    return suffix == expected
 
 
 def _three_digits_follow(chars: list[tuple[str, int]], position: int) -> bool:

@@ -81,7 +81,7 @@ class MatchAdmin(admin.ModelAdmin):
     date_hierarchy = "matched_at"
     list_select_related = ["listing", "search"]
     raw_id_fields = ["search", "listing"]
-    readonly_fields = ["deal_score", "score_explanation", "reference_price", "matched_at"]
+    readonly_fields = ["deal_score", "score_explanation", "match_explanation", "reference_price", "matched_at"]
     show_full_result_count = False
 
 

@@ -67,6 +67,7 @@ LISTING_EXAMPLE = {
 }
 LISTING_DETAIL_EXAMPLE = {
     **LISTING_EXAMPLE,
+    "match_explanation": "matched 'thinkpad', 'x1', 'carbon'; excluded: none; price 150.00 ≤ 420.00 ≤ 600.00 USD",
     "location": "Austin, TX",
     "seller": "laptopland",
     "shipping": "12.00",

@@ -203,7 +203,7 @@ class ListingGroup:
         return result
 
 
-def drop_duplicates(listings: list, *, already_matched_keys: set[str]) -> list:  # type: ignore[type-arg]
+def drop_duplicates(listings: list[Any], *, already_matched_keys: set[str]) -> list[Any]:
     """Keep the first listing of each duplicate key (see Listing.dedupe_key).
 
     A listing whose key this search already matched through another row (the same

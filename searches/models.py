@@ -102,6 +102,9 @@ class Match(models.Model):
         max_digits=6, decimal_places=2, null=True, blank=True, help_text="Percent below market value; empty without enough comparables."
     )
     score_explanation = models.CharField(max_length=300, blank=True)
+    match_explanation = models.CharField(
+        max_length=300, blank=True, help_text="Why the listing matched: \"matched 'fuji'≈'Fujifilm' (alias), 'x100v'; excluded: none\"."
+    )
     saved = models.BooleanField(default=False)
     dismissed = models.BooleanField(default=False)
     # The price a price drop is measured from: the price when matched, then the price

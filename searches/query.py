@@ -59,7 +59,8 @@ class QuerySyntaxError(DomainError):
         super().__init__(message, field="query", code="query_syntax")
 
 
-_LEXEME = re.compile(r'\s+|-?"[^"]*"?|-?\(|[)|]|[^\s"()|]+')
+# A digit right before a quote is an inch mark (13"), not the start of a phrase.
+_LEXEME = re.compile(r'\s+|-?[^\s"()|]*\d["″](?=[\s()|]|$)|-?"[^"]*"?|-?\(|[)|]|[^\s"()|]+')
 MAX_QUERY_NODES = 60  # a query is a few words; this bounds the cost of a pathological one
 
 
@@ -75,7 +76,9 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         nonlocal position, count
         count += 1
         if count > MAX_QUERY_NODES:
-            raise QuerySyntaxError(f"A query may hold at most {MAX_QUERY_NODES} words and groups.")
+            if strict:
+                raise QuerySyntaxError(f"A query may hold at most {MAX_QUERY_NODES} words and groups.")
+            return None  # a stored query past the cap: the rest is ignored, never an error
         if lexeme.startswith('"'):
             if strict and (len(lexeme) < 2 or not lexeme.endswith('"')):
                 raise QuerySyntaxError('A quoted phrase is not closed: add the closing ".')
@@ -131,10 +134,7 @@ def parse(text: str, *, strict: bool = False) -> ParsedQuery:
         if negative:
             lexeme = lexeme[1:]
         target = excluded if negative else required
-        if lexeme == "(":
-            parsed = group()
-        else:
-            parsed = node(lexeme)
+        parsed: Node | None = group() if lexeme == "(" else node(lexeme)
         if parsed is not None:
             target.append(parsed)
     if strict and not required:

@@ -118,9 +118,12 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
     """The deal score's comparables: listing id -> price of the search's matches, in its
-    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule."""
+    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule.
+    Accessories, boxes and parts never count (a search that wants them still matches them)."""
     since = timezone.now() - MARKET_WINDOW
-    rows = Listing.objects.filter(matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False)
+    rows = Listing.objects.filter(
+        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM
+    )
     return {listing_id: price for listing_id, price in rows.values_list("id", "price") if price is not None}
 
 

@@ -231,9 +231,13 @@ def searches_apply_scout(
     """
     group = group or matching.ListingGroup(upsert.listings)
     candidates: dict[int, list[Listing]] = {}
+    reasons: dict[tuple[int, int], str] = {}  # (search, listing) -> why it matched
     for search in searches:
         rules = matching.rules_for(search, aliases=aliases)
-        found = [listing for listing, _why in group.matching(rules)]
+        found = []
+        for listing, why in group.matching(rules):
+            found.append(listing)
+            reasons[search.pk, listing.pk] = why
         if found:
             candidates[search.pk] = found
     if not candidates:
@@ -271,6 +275,7 @@ def searches_apply_scout(
                         listing=listing,
                         deal_score=score.score if score else None,
                         score_explanation=score.explanation if score else "",
+                        match_explanation=reasons.get((search.pk, listing.pk), "")[:300],
                         reference_price=listing.price,
                     )
                 )
@@ -311,7 +316,7 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
 def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
     prices = selectors.search_comparable_prices(search=search)
     for listing in extra:
-        if listing.currency == search.currency and listing.price is not None:
+        if listing.currency == search.currency and listing.price is not None and listing.kind == Listing.Kind.ITEM:
             prices[listing.pk] = listing.price
     return list(prices.values())
 

@@ -159,8 +159,11 @@ def _inside_non_results(row: lxml.html.HtmlElement, root: lxml.html.HtmlElement)
 
 def _item_url(href: str, external_id: str, ctx: ParseContext) -> str:
     """``https://<host>/itm/<id>``: the slug and every query parameter of an item link dropped."""
-    absolute = urljoin(ctx.url, href) if ctx.url else href
-    host = (urlsplit(absolute).hostname or "").lower()
+    if href.startswith(("https://", "http://")):  # nearly every item link: no URL parsing needed
+        host = href.split("/", 3)[2].split("@")[-1].split(":")[0].lower()
+    else:
+        absolute = urljoin(ctx.url, href) if ctx.url else href
+        host = (urlsplit(absolute).hostname or "").lower()
     if not host:
         host = (urlsplit(ctx.url).hostname or "www.ebay.com").lower()
     return f"https://{host}/itm/{external_id}"
@@ -203,7 +206,10 @@ def _image(element: lxml.html.HtmlElement | None, ctx: ParseContext) -> str:
     src = element.get("src") or element.get("data-src") or element.get("data-defer-load") or ""
     if not src or src.startswith("data:") or "s_1x2.gif" in src or "ebaystatic.com/rs/" in src:
         return ""
-    return urljoin(ctx.url, src.strip()) if ctx.url else src.strip()
+    src = src.strip()
+    if src.startswith(("https://", "http://")):
+        return src
+    return urljoin(ctx.url, src) if ctx.url else src
 
 
 def _shipping(text: str, ctx: ParseContext) -> Any:

@@ -4,7 +4,9 @@ A marketplace that publishes its searches as a feed (classifieds sites, shop
 platforms, eBay's old RSS) needs no HTML parsing at all. The price comes from the
 item's own fields where the feed has them (``g:price`` from Google's merchant
 namespace, ``price``, eBay's ``CurrentPrice``), else from a price written in the title
-(``Nikon F3 - $450``), else from the summary. A valid feed with no entries is an
+(``Nikon F3 - $450``), else from the summary; shipping from brackets after a price at the
+end of the title (``- $245 ($30)``, ``- $37.99 (FREE)``), as feeds made from marketplace
+searches write it. A valid feed with no entries is an
 explicit "no results"; bytes that are not a feed are a parse error.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import calendar
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import feedparser
@@ -28,6 +31,9 @@ _PRICE_IN_TEXT = re.compile(
     r"|\d[\d,. ]*\d?\s?(?:€|kr|zł|EUR|USD|GBP|SEK|NOK|DKK|CHF|PLN)(?!\w)",
 )
 _TAGS = re.compile(r"<[^>]+>")
+# "... - $245 ($30)", "- $37.99 (FREE)", "- $227.33 (+$84.30 delivery)": feeds made from
+# marketplace searches put the shipping in brackets after the price at the end of the title.
+_TITLE_SHIPPING = re.compile(r"\d\s*\((?P<shipping>free[^)]*|\+?\s*[^()]*?\d[^()]*)\)\s*$", re.I)
 
 
 @register
@@ -95,6 +101,11 @@ def _listing(entry: Any, ctx: ParseContext) -> ListingData | None:
     parsed_time = entry.get("published_parsed") or entry.get("updated_parsed")
     posted = datetime.fromtimestamp(calendar.timegm(parsed_time), tz=UTC) if parsed_time else None
     money = _price(entry, ctx)
+    shipping = None
+    bracket = _TITLE_SHIPPING.search(title)
+    if bracket:
+        text = bracket["shipping"].strip().lstrip("+").strip()
+        shipping = Decimal("0.00") if text.lower().startswith("free") else parse_price(text, default_currency=ctx.default_currency).amount
     author = entry.get("author_detail", {}).get("name") or entry.get("author") or ""
     return ListingData(
         external_id=external_id,
@@ -107,5 +118,6 @@ def _listing(entry: Any, ctx: ParseContext) -> ListingData | None:
         image_url=_image(entry),
         seller=str(author),
         posted_at=posted,
+        shipping=shipping,
         raw={"id": entry.get("id"), "link": link},
     )

@@ -85,8 +85,10 @@ SITE_CONFIGS: dict[str, dict[str, Any]] = {
         "currency": "EUR",
         "search_url": "/recherche/?text={query}",
     },
-    # Kijiji Canada (2026, Next.js): cards are [data-testid^='listing-card'] and the empty
-    # page says so with data-testid="zero-results-page".
+    # Kijiji Canada (2026, Next.js). Only the empty page is verified on a real capture
+    # (data-testid="zero-results-page"); the card selectors follow Kijiji's data-testid
+    # naming but no saved results page backs them yet: if they are wrong, runs say
+    # parse_error with a sample, never a silent "no results".
     "kijiji-ca": {
         "item": "[data-testid^='listing-card']",
         "title": "[data-testid='listing-title']",

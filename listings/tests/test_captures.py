@@ -66,6 +66,8 @@ EXPECTED_COUNTS = {
     "ebay_srp_2021-03_us_hottoys_sitem_merch.html": 58,
     "ebay_srp_2025-08_uk_bluray_scard.html": 60,
     "ebay_srp_2025-08_us_phone_scard.html": 60,
+    "ebay_srp_2025-09_us_pokemon_scard_carousel.html": 60,
+    "ebay_srp_2025-09_us_pokemon_sold_fewer_words_scard.html": 85,
     "ebay_srp_2025-10_us_reverseweave_scard.html": 60,
     "ebay_srp_2025-11_us_es_pen_adidas_scard.html": 60,
     "ebay_srp_2026-01_us_ja_jpy_pinkfloyd_scard.html": 55,
@@ -133,6 +135,22 @@ def test_ebay_2025_us_page_drops_the_screen_reader_hint_and_keeps_the_low_end_of
         "United States",
         "d2c_holdings",
     )
+
+
+def test_ebay_cards_in_a_recommendation_carousel_are_not_results() -> None:
+    result = parse("ebay_html", "ebay/ebay_srp_2025-09_us_pokemon_scard_carousel.html", url="https://www.ebay.com/sch/i.html")
+    listings = by_id(result)
+    assert {"145273520364", "396234741871", "396261784039", "156329549255"} & set(listings) == set()  # only in the carousel
+    first = listings["145484500038"]
+    assert first.title == "Pokemon ex - Choose Your Card | 100% Authentic Scarlet & Violet Ultra Rare Cards"
+    assert (first.price, first.currency, first.shipping, first.condition) == (Decimal("1.66"), "USD", Decimal("0.00"), "used")
+
+
+def test_ebay_results_after_the_fewer_words_heading_are_kept() -> None:
+    result = parse("ebay_html", "ebay/ebay_srp_2025-09_us_pokemon_sold_fewer_words_scard.html", url="https://www.ebay.com/sch/i.html")
+    box = by_id(result)["187340060416"]
+    assert box.title == "Pokemon Card The Glory of Team Rocket Booster Box Japanese w/shrink sv10 PSL"
+    assert (box.price, box.shipping, box.seller, box.condition) == (Decimal("84.90"), Decimal("9.99"), "nexstore_games", "new")
 
 
 def test_ebay_prettified_page_reads_the_seller_out_of_its_badge_and_tooltip() -> None:
@@ -255,3 +273,22 @@ def test_jsonld_on_the_kijiji_zero_results_page_says_no_results() -> None:
         "jsonld", "classifieds/kijiji_2026-04_ca_cars_zero_results.html", url="https://www.kijiji.ca/b-cars-trucks/canada/l1700272"
     )
     assert result.listings == [] and result.no_results is True
+
+
+# --- rss ------------------------------------------------------------------------------
+
+
+def test_rss_feed_of_marketplace_searches_reads_prices_and_shipping_from_titles() -> None:
+    result = parse(
+        "rss", "rss/reverb_2026-08_gear_feed.xml", url="https://raw.githubusercontent.com/alchemyjones/rss/refs/heads/main/reverb.rss"
+    )
+    assert len(result.listings) == 18
+    listings = by_id(result)
+    radial = listings["100405295"]
+    assert radial.title == "Radial EXTC 500 Series Reamp / Guitar Effects Interface Module 2010s - Orange - $245 ($30)"
+    assert (radial.price, radial.currency, radial.shipping) == (Decimal("245.00"), "USD", Decimal("30.00"))
+    assert radial.url == "https://reverb.com/item/100405295-radial-extc-500-series-reamp-guitar-effects-interface-module-2010s-orange"
+    assert radial.posted_at is not None and radial.posted_at.isoformat() == "2026-08-11T22:41:21+00:00"
+    assert radial.image_url.startswith("https://rvb-img.reverb.com/i/")
+    pedal = listings["91350427"]
+    assert (pedal.price, pedal.shipping) == (Decimal("37.99"), Decimal("0.00"))  # "(FREE)"

@@ -19,6 +19,7 @@ from werkzeug.wrappers import Response
 
 from listings.agents import ScoutQuery
 from listings.models import Listing, PriceObservation, ScrapeRun
+from listings.scrape_health import scrape_health
 from listings.services import marketplace_scout
 from listings.tests.conftest import capture
 
@@ -156,6 +157,8 @@ def test_a_database_error_while_storing_is_a_failed_run_with_its_reason(shop: An
     assert run.status == "failed"
     assert "storing the listings failed" in run.error
     assert not Listing.objects.filter(marketplace=shop).exists()  # the upsert's transaction rolled back
+    (health,) = [row for row in scrape_health() if row.slug == shop.slug]
+    assert not health.healthy and health.last_error == run.error  # the operator sees it
 
 
 def test_a_broken_selectors_config_is_a_failed_run_naming_the_key(make_marketplace: Any, site: Any) -> None:
@@ -209,3 +212,14 @@ def test_the_good_listings_of_a_page_with_bad_rows_get_their_price_history(shop:
     run = scout(shop)
     assert (run.listings_created, run.rows_rejected) == (1, 2)
     assert list(PriceObservation.objects.filter(listing__marketplace=shop).values_list("price", flat=True)) == [Decimal("899.00")]
+
+
+def test_a_nul_byte_inside_a_real_ebay_title_is_stored_without_it(make_marketplace: Any, site: Any) -> None:
+    market = make_marketplace("ebay_html", slug="ebay-nul", default_currency="GBP")
+    page = capture("ebay/ebay_srp_2025-08_uk_bluray_scard.html").replace(b"Umbrella CREEP", b"Umbrella\x00 CREEP\x1b", 1)
+    site.expect_request("/sch/i.html").respond_with_data(page, content_type="text/html")
+    run = scout(market)
+    assert (run.status, run.listings_found, run.rows_rejected) == ("ok", 60, 0)
+    creep = Listing.objects.get(marketplace=market, external_id="357137470627")
+    assert "\x00" not in creep.title and "\x1b" not in creep.title
+    assert creep.title.startswith("Umbrella") and "CREEP" in creep.title

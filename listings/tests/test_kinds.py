@@ -19,6 +19,9 @@ from listings.kinds import Kind, classify_title, is_accessory
         "Canon EOS R6 body, 2 batteries, strap",
         "Sony PS5 console disc edition for sale",
         "Google Nexus Player with Gamepad Bundle",
+        "PS5 console with 2 controllers",
+        "PS5 Disc Edition, controller, 2 games",
+        "Apple iPhone 12 PRO 128GB (UNLOCKED) 100% BATTERY",
         "For Trade: 8' Fineline Hot Generation Surfboard",
         "Canon AE-1 35mm film camera",
     ],
@@ -39,6 +42,10 @@ def test_the_thing_itself_is_an_item(title: str) -> None:
         ("iPhone 14 Pro Max case", Kind.ACCESSORY),
         ("Asus - Wireless Gamepad for Nexus Player - Black", Kind.ACCESSORY),
         ("Battery for Canon EOS R6", Kind.ACCESSORY),
+        ("Sony DualSense PS5 controller white", Kind.ACCESSORY),
+        ("Xbox Series X|S controller", Kind.ACCESSORY),
+        ("PS5 DualSense Charging Station", Kind.ACCESSORY),
+        ("iPhone 13 Pro Max Screen Replacement", Kind.ACCESSORY),
         ("Compatible with PS5: charging dock", Kind.ACCESSORY),
         ("Nintendo Switch OLED - for parts", Kind.PARTS),
         ("Canon EOS R6 not working", Kind.PARTS),
@@ -71,3 +78,23 @@ def test_the_sites_leaf_category_counts_but_not_its_parent() -> None:
 def test_is_accessory_answers_with_the_reason() -> None:
     assert is_accessory("lens hood for X100V") == (True, "accessory: 'lens hood for'")
     assert is_accessory("Fujifilm X100V") == (False, "")
+
+
+@pytest.mark.django_db
+def test_the_upsert_stores_each_listings_kind() -> None:
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from listings.agents import ListingData
+    from listings.models import Listing
+    from listings.services import listing_upsert_bulk
+    from listings.tests.factories import MarketplaceFactory
+
+    market = MarketplaceFactory()
+    items = [
+        ListingData(external_id=str(n), url=f"https://m.example/{n}", title=title, price=Decimal("10"), currency="USD")
+        for n, title in enumerate(["Fujifilm X100V silver", "Lens hood for X100V", "X100V for parts"])
+    ]
+    listing_upsert_bulk(marketplace=market, items=items, seen_at=datetime(2026, 12, 1, tzinfo=UTC))
+    kinds = dict(Listing.objects.values_list("title", "kind"))
+    assert kinds == {"Fujifilm X100V silver": "item", "Lens hood for X100V": "accessory", "X100V for parts": "parts"}

@@ -13,7 +13,6 @@ from django.utils import timezone
 from listings.models import ScrapeRun
 from listings.selectors import marketplace_health
 from listings.tests.factories import MarketplaceFactory, ScrapeRunFactory
-from searches.tests.factories import SearchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -114,20 +113,3 @@ def test_the_list_costs_the_same_queries_at_any_page_size(alice_api: Any, assert
     for market in MarketplaceFactory.create_batch(6):
         runs(market, ("ok", 2), ("timeout", 1))
     assert_constant_queries(alice_api, "/api/v1/marketplaces/", small=2, large=6)
-
-
-def test_a_search_detail_shows_its_marketplaces_health_and_only_to_its_owner(
-    alice: Any, alice_api: Any, bob_api: Any, settings: Any
-) -> None:
-    settings.MARKETPLACE_OUTAGE_AFTER_HOURS = 6
-    broken, fine = MarketplaceFactory(slug="broken"), MarketplaceFactory(slug="fine")
-    runs(broken, ("ok", 30), ("blocked", 10), ("blocked", 0.2))
-    runs(fine, ("ok", 0.2))
-    search = SearchFactory(owner=alice, marketplaces=[fine, broken])
-
-    detail = alice_api.get(f"/api/v1/searches/{search.pk}/").json()
-
-    assert [(h["slug"], h["state"]) for h in detail["marketplaces_health"]] == [("broken", "down"), ("fine", "healthy")]
-    assert bob_api.get(f"/api/v1/searches/{search.pk}/").status_code == 404
-    listed = alice_api.get("/api/v1/searches/").json()["results"][0]
-    assert "marketplaces_health" not in listed  # the list stays cheap

@@ -184,3 +184,29 @@ def test_match_titles_refuses_a_query_it_cannot_read() -> None:
 
     with pytest.raises(CommandError, match="--query"):
         call_command("match_titles", "--query", '"open', stdout=io.StringIO())
+
+
+def test_accessories_never_count_as_comparables_even_when_matched(market) -> None:  # noqa: ANN001
+    from searches.tests.factories import MatchFactory
+
+    search = SearchFactory(query="x100v", include_accessories=True, marketplaces=[market])
+    camera = MatchFactory(search=search, listing=ListingFactory(marketplace=market, title="Fujifilm X100V", price=Decimal("900")))
+    MatchFactory(
+        search=search, listing=ListingFactory(marketplace=market, title="Lens hood for X100V", price=Decimal("15"), kind="accessory")
+    )
+    assert selectors.search_comparable_prices(search=search) == {camera.listing_id: Decimal("900")}
+
+
+def test_the_shipped_aliases_are_sound_data() -> None:
+    from listings.textnorm import term_key
+    from searches.aliases import shipped_alias_table, shipped_aliases
+
+    rows = shipped_aliases()
+    assert len(rows) >= 100
+    terms = [row["term"] for row in rows]
+    assert len(terms) == len(set(terms)), "a term is listed twice"
+    for row in rows:
+        assert row["synonyms"] and all(term_key(word) for word in [row["term"], *row["synonyms"]]), row
+    # Groups merge when they share a spelling: none may snowball into a catch-all.
+    table = shipped_alias_table()
+    assert max(len(group) for group in table.groups.values()) <= 12

@@ -133,5 +133,18 @@ def test_a_marketplace_is_asked_plain_words_without_syntax() -> None:
 
 
 def test_a_huge_query_is_refused_not_compiled() -> None:
+    huge = " ".join(f"w{n}" for n in range(100))
     with pytest.raises(DomainError):
-        parse(" ".join(f"w{n}" for n in range(100)), strict=True)
+        parse(huge, strict=True)
+    assert len(parse(huge).required) == 60  # stored (say, edited in the admin): read up to the cap
+
+
+def test_ordinals_and_inch_marks_are_written_many_ways() -> None:
+    assert ok("ipad 4th generation", "Apple iPad Air 4 generation")
+    assert ok("airpods pro 2nd", "AirPods Pro 2 (USB-C)")
+    assert not ok("iphone 6", "iPhone 6s")  # a model letter is not an ordinal
+    for title in ('MacBook Pro 13" 2019', "MacBook Pro 13-inch 2019", "MacBook Pro 13in 2019", "MacBook Pro 13 inches 2019"):
+        assert ok('macbook pro 13"', title), title
+        assert ok("macbook pro 13 inch", title), title
+    assert not ok('macbook pro 13"', "MacBook Pro 13 M1")
+    assert not ok("laptop 2 inch", "2 in 1 laptop")  # "in" is an inch only when glued to its number

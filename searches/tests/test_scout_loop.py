@@ -160,3 +160,13 @@ def test_a_search_does_not_match_accessories_unless_it_wants_them(sandbox_market
     assert broken
     assert not broken & set(Match.objects.filter(search=working).values_list("listing__external_id", flat=True))
     assert broken <= set(Match.objects.filter(search=anything).values_list("listing__external_id", flat=True))
+
+
+def test_each_match_keeps_why_it_matched(sandbox_marketplace, alice_api, alice) -> None:
+    search = SearchFactory(owner=alice, query="fuji x100v", marketplaces=[sandbox_marketplace])
+    run_scout(search, sandbox_marketplace)
+    match = Match.objects.filter(search=search).first()
+    assert match is not None
+    assert match.match_explanation.startswith("matched 'fuji'≈'Fujifilm' (alias), 'x100v'")
+    detail = alice_api.get(f"/api/v1/listings/{match.pk}/")
+    assert detail.status_code == 200 and detail.json()["match_explanation"] == match.match_explanation

@@ -166,6 +166,13 @@ def test_a_person_finds_a_deal_in_the_browser(browser, live_server, sandbox_mark
     browser.get(f"{url}/")
     _wait(browser, lambda d: d.find_elements(By.CSS_SELECTOR, "li.deal"))
     _check_page(browser, "deals")
+    # Keyboard: the first Tab reaches the skip link, Enter moves to the content.
+    from selenium.webdriver.common.keys import Keys
+
+    browser.find_element(By.TAG_NAME, "body").send_keys(Keys.TAB)
+    assert browser.switch_to.active_element.text == "Skip to content"
+    browser.switch_to.active_element.send_keys(Keys.ENTER)
+    _wait(browser, lambda d: d.execute_script("return location.hash") == "#main")
     first = browser.find_element(By.CSS_SELECTOR, "li.deal")
     match_id = int(first.get_attribute("id").removeprefix("match-"))
     first.find_element(By.CSS_SELECTOR, "h2.title a").click()

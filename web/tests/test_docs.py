@@ -24,7 +24,7 @@ def web_pages() -> set[str]:
         if getattr(pattern, "namespace", None) != "web":
             continue
         for inner in pattern.url_patterns:
-            route = "/" + str(inner.pattern).replace("<int:", "<").replace("<str:", "<")
+            route = "/" + str(inner.pattern).replace("<id:", "<").replace("<str:", "<")
             if re.search(
                 r"/(save|dismiss|pause|resume|run|delete|read|read-all|toggle|test|preview|export|channels|email|password)/$", route
             ):

@@ -456,3 +456,34 @@ def test_the_pages_static_files_are_served_by_the_application(client, db):
     response = client.get("/static/web/app.css")
     assert response.status_code == 200
     assert b"--brand" in b"".join(response.streaming_content)
+
+
+def test_the_api_sends_a_channel_test_with_the_same_service(alice_api, bob_api, alice, settings, httpserver):
+    settings.ALERTS_ALLOW_PRIVATE_WEBHOOKS = True
+    httpserver.expect_request("/hook", method="POST").respond_with_data("gone", status=410)
+    channel = NotificationChannel.objects.create(user=alice, kind="webhook", config={"url": httpserver.url_for("/hook")}, secret="s" * 32)
+    assert bob_api.post(f"/api/v1/alerts/channels/{channel.pk}/test/").status_code == 404
+    body = alice_api.post(f"/api/v1/alerts/channels/{channel.pk}/test/").json()
+    assert body["ok"] is False and "410" in body["detail"]
+    channel.refresh_from_db()
+    assert channel.enabled  # a test never turns a channel off
+
+
+def test_run_now_shares_the_apis_scout_budget(web, alice_api, deals, settings, task_queue):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.API_THROTTLE_RATES = {**settings.API_THROTTLE_RATES, "scout": "2/hour"}
+    search = deals["search"]
+    assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 202  # one through the API
+    assert "Looking for" in web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()  # one on the page
+    refused = web.post(f"/searches/{search.pk}/run/", follow=True).content.decode()
+    assert "try again in" in refused
+    assert alice_api.post(f"/api/v1/searches/{search.pk}/run/").status_code == 429
+
+
+@pytest.mark.parametrize("path", ["/listings/{big}/", "/searches/{big}/", "/deals/{big}/save/", "/alerts/{big}/read/"])
+def test_an_absurd_id_is_a_404_not_an_overflow(web, path):
+    url = path.format(big=2**70)
+    response = web.post(url) if url.endswith(("save/", "read/")) else web.get(url)
+    assert response.status_code == 404

@@ -13,6 +13,7 @@ from core.errors import DomainError
 from searches import matching, selectors, services
 from searches.models import Search
 from web.forms import SearchForm, add_domain_error
+from web.throttle import scout_budget_wait
 from web.views.common import AuthedRequest, page
 
 
@@ -96,6 +97,10 @@ def _action(request: AuthedRequest, search_id: int, verb: str) -> HttpResponse:
             services.search_resume(search=search)
             messages.success(request, f"Resumed “{search.name}”: we look for it again now.")
         elif verb == "run":
+            wait = scout_budget_wait(request)
+            if wait is not None:
+                messages.error(request, f"You asked for many runs in a short time; try again in {max(1, round(wait / 60))} minute(s).")
+                return redirect("web:search_list")
             queries = services.search_run_now(search=search)
             messages.success(request, f"Looking for “{search.name}” now on {len(queries)} marketplace(s); new deals appear in a minute.")
         elif verb == "delete":

@@ -17,6 +17,7 @@ from alerts import services as alert_services
 from alerts.models import NotificationChannel
 from core.errors import DomainError
 from web.forms import ChannelForm, EmailChangeForm, PasswordChangeForm, PreferencesForm, add_domain_error
+from web.throttle import scout_budget_wait
 from web.views.common import AuthedRequest, is_htmx, page
 
 
@@ -109,7 +110,13 @@ def channel_delete(request: AuthedRequest, channel_id: int) -> HttpResponse:
 @require_POST
 def channel_test(request: AuthedRequest, channel_id: int) -> HttpResponse:
     channel = _channel(request, channel_id)
-    result = alert_services.channel_send_test(channel=channel)
+    wait = scout_budget_wait(request)
+    if wait is not None:
+        result = alert_services.TestResult(
+            ok=False, detail=f"Not sent: too many tests and runs lately; try again in {max(1, round(wait / 60))} minute(s)."
+        )
+    else:
+        result = alert_services.channel_send_test(channel=channel)
     if is_htmx(request):
         return page(request, "web/partials/channel_test.html", {"result": result, "channel": channel})
     (messages.success if result.ok else messages.error)(request, f"Test on {channel.label or channel.get_kind_display()}: {result.detail}")
