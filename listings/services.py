@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
@@ -149,6 +149,18 @@ def _upsert_batch(marketplace: Marketplace, by_id: dict[str, ListingData], seen_
         PriceObservation.objects.bulk_create(observations, batch_size=500)
 
 
+def _concrete_field(name: str) -> models.Field[Any, Any]:
+    """A field of Listing that is a column of its table."""
+    field = Listing._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, name
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    assert field.column, field.name  # a concrete field has one
+    return field.column
+
+
 def _listings_refresh(rows: list[Listing], names: list[str]) -> None:
     """Write these fields of these rows: one prepared UPDATE, executed once per row.
 
@@ -159,13 +171,13 @@ def _listings_refresh(rows: list[Listing], names: list[str]) -> None:
     """
     if not rows:
         return
-    fields = [Listing._meta.get_field(name) for name in names]
+    fields = [_concrete_field(name) for name in names]
     db = router.db_for_write(Listing)
     connection = connections[db]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(Listing._meta.db_table)} SET {assignments} WHERE {quote(Listing._meta.pk.column)} = %s"  # noqa: S608 - names from _meta
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
+    sql = f"UPDATE {quote(Listing._meta.db_table)} SET {assignments} WHERE {quote(_column(_concrete_field('id')))} = %s"  # noqa: S608 - names from _meta
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 

@@ -307,7 +307,7 @@ class SearchViewSet(viewsets.ModelViewSet):
         return response
 
     def _saved(self, response: Response) -> Search:
-        return selectors.search_get_for_user(user=self.request.user, search_id=response.data["id"])
+        return selectors.search_get_for_user(user=user_of(self.request), search_id=response.data["id"])
 
     @extend_schema(
         summary="What a search would match now, without saving it",
@@ -612,15 +612,17 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         # Pages are kept per user for a few seconds (core.usercache: forgotten when a match,
         # a search or a scout's writes change them); the host is part of the key because
         # the next/previous links are absolute.
+        user = user_of(request)
         cache_field = f"listings {request.get_host()} {request.get_full_path()}" if usercache.enabled() else ""
-        if cache_field and (cached := usercache.user_view_get(request.user.pk, cache_field)) is not None:
+        if cache_field and (cached := usercache.user_view_get(user.pk, cache_field)) is not None:
             return Response(orjson.loads(cached))
         lookups, ordering = match_filter_lookups(request.query_params)
-        rows = selectors.match_rows_for_user(user=request.user, lookups=lookups, ordering=ordering)
+        rows = selectors.match_rows_for_user(user=user, lookups=lookups, ordering=ordering)
         page = self.paginate_queryset(rows)
+        assert page is not None  # the API always paginates (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS)
         response = self.get_paginated_response([listing_row(row) for row in page])
         if cache_field:
-            usercache.user_view_set(request.user.pk, cache_field, orjson.dumps(response.data))
+            usercache.user_view_set(user.pk, cache_field, orjson.dumps(response.data))
         return response
 
     def get_serializer_class(self) -> type[serializers.Serializer]:

@@ -7,8 +7,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import Combinable
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -70,7 +72,9 @@ MATCH_ROW_FIELDS = (
 )
 
 
-def match_rows_for_user(*, user: User, lookups: dict[str, object] | None = None, ordering: object = None) -> QuerySet[Match]:
+def match_rows_for_user(
+    *, user: User, lookups: dict[str, object] | None = None, ordering: str | Combinable | None = None
+) -> QuerySet[Match, tuple[Any, ...]]:
     """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
     rows = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
     rows = rows.order_by(ordering, "-id") if ordering is not None else rows.order_by("-matched_at", "-id")

@@ -87,11 +87,13 @@ def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, Any]:
 
 
 def claim_lease() -> timedelta:
-    """How long a claimed search waits for its scout before it is due again.
+    """How long a search waits for its running scout before it is due again.
 
     The Redis broker pops a task off its list: a worker killed mid-scout (OOM, a pod
-    evicted, kill -9) takes it along, and nothing retries it. So a claim only moves the
-    search on by this lease; the scout, when it finishes, moves it on by its interval.
+    evicted, kill -9) takes it along, and nothing retries it. So a scout, when it starts,
+    moves its searches' next run to this lease (searches_scout_started); when it finishes,
+    on by their interval. (The claim itself moves them on by a whole interval: a task that
+    waits in a long queue is not lost.)
     A scout that never finishes leaves the search due again once the lease is over, and
     the next dispatch queues it again. Longer than a task may run (Q_TIMEOUT) plus a margin.
     """
@@ -116,9 +118,21 @@ def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Searc
         for search in due:
             by_interval[search.interval_minutes].append(search.pk)
         for interval, ids in by_interval.items():
-            step = min(timedelta(minutes=interval), claim_lease())
-            Search.objects.filter(pk__in=ids).update(next_run_at=now + step, last_run_at=now)
+            # A whole interval while the scout waits in the queue (a round's queue may take
+            # longer than the lease to drain: a lease counted from the claim would queue
+            # every waiting search again); the lease starts when the scout does.
+            Search.objects.filter(pk__in=ids).update(next_run_at=now + timedelta(minutes=interval), last_run_at=now)
     return due
+
+
+def searches_scout_started(*, search_ids: list[int], now: datetime | None = None) -> int:
+    """A scout of these searches starts: until it finishes, they are due again after the lease.
+
+    So a worker killed mid-scout (which takes its task along) costs the lease, not an
+    interval; a scout still waiting in the queue holds its searches for their interval.
+    """
+    until = (now or timezone.now()) + claim_lease()
+    return Search.objects.filter(pk__in=search_ids, next_run_at__gt=until).update(next_run_at=until)
 
 
 def searches_scouted(*, search_ids: list[int]) -> None:
@@ -206,6 +220,7 @@ class ScoutGroupResult:
 
 def scout_group_run(*, query: ScoutQuery, search_ids: list[int]) -> ScoutGroupResult:
     """Scout one query, then let each search of the group match what was found."""
+    searches_scout_started(search_ids=search_ids)
     outcome = marketplace_scout(query=query)
     searches_scouted(search_ids=search_ids)
     result = ScoutGroupResult(outcome=outcome)

@@ -252,3 +252,17 @@ def test_every_metric_named_in_the_docs_is_in_the_exposition(client, sandbox_mar
     allowed_absent = (PRODUCTION_ONLY | FIRST_EVENT_ONLY) & declared
     missing = sorted(n for n in named if n not in exposed and n not in allowed_absent)
     assert missing == []
+
+
+def test_the_qcluster_autoscaler_scales_on_the_queue_metric_the_adapter_serves():
+    hpa = next(d for _, d in manifests() if d["kind"] == "HorizontalPodAutoscaler" and d["metadata"]["name"] == "dealscout-qcluster")
+    external = [m["external"] for m in hpa["spec"]["metrics"] if m["type"] == "External"]
+    assert external and external[0]["target"]["type"] == "AverageValue"
+    adapter = next(d for _, d in manifests() if d["metadata"]["name"] == "dealscout-prometheus-adapter-rules")
+    rules = yaml.safe_load(adapter["data"]["config.yaml"])["externalRules"]
+    served = {rule["name"]["as"]: rule["seriesQuery"] for rule in rules}
+    assert external[0]["metric"]["name"] in served
+    # The adapter reads a metric the service really exposes.
+    from monitoring.metrics import SCRAPE_TIME_GAUGES
+
+    assert served[external[0]["metric"]["name"]].split("{")[0] in SCRAPE_TIME_GAUGES

@@ -183,3 +183,14 @@ def test_page_size_is_capped(alice_api, alice, market, monkeypatch):
     body = alice_api.get("/api/v1/searches/?page_size=50").json()
     assert body["count"] == 3 and len(body["results"]) == 2
     assert body["next"].endswith("page=2&page_size=50")
+
+
+def test_every_write_through_the_api_is_an_event_with_ids_only(alice_api, alice, market, caplog):  # noqa: ANN001
+    caplog.set_level("INFO", logger="searches.services")
+    created = _create(alice_api)
+    search_id = created.json()["id"]
+    assert alice_api.patch(f"/api/v1/searches/{search_id}/", {"name": "Laptops"}, format="json").status_code == 200
+    assert alice_api.delete(f"/api/v1/searches/{search_id}/").status_code == 204
+    events = [(record.msg, record.search_id) for record in caplog.records if record.name == "searches.services"]
+    assert events == [("search_created", search_id), ("search_updated", search_id), ("search_deleted", search_id)]
+    assert alice.email not in caplog.text and "ThinkPad" not in caplog.text

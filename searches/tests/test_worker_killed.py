@@ -122,6 +122,8 @@ def test_a_scout_whose_worker_was_killed_runs_again(settings: Any) -> None:
         **os.environ,
         "DATABASE_URL": _database_url(),
         "Q_WORKERS": "1",
+        # The scout, in the cluster, starts the lease (searches_scout_started): same lease there.
+        "SCOUT_CLAIM_LEASE_SECONDS": str(settings.SCOUT_CLAIM_LEASE_SECONDS),
         "DEBUG": "1",
         "LOG_FORMAT": "json",
     }
