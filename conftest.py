@@ -7,6 +7,8 @@ alone need lives in that app's ``tests/conftest.py``.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -219,3 +221,53 @@ def assert_constant_queries(django_assert_num_queries: Any) -> Callable[..., int
         return len(first)
 
     return check
+
+
+# --- a real browser ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def chromium() -> Iterator[Callable[..., Any]]:
+    """Starts headless Chromium (Debian's chromium and chromium-driver) with extra flags and prefs.
+
+    Skipped without them outside CI; in CI (``CI`` set) their absence fails the test.
+    Every browser started is closed, with its profile, after the test.
+    """
+    binary = shutil.which("chromium") or "/usr/bin/chromium"
+    driver_path = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+    if not (os.path.exists(binary) and os.path.exists(driver_path)):
+        if os.environ.get("CI"):
+            pytest.fail("chromium and chromium-driver must be installed (Debian packages) for the browser test")
+        pytest.skip("chromium / chromium-driver not installed")
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    started: list[tuple[Any, str]] = []
+
+    def start(*, flags: tuple[str, ...] = (), prefs: dict[str, Any] | None = None, console: str = "SEVERE") -> Any:
+        profile = tempfile.mkdtemp(prefix="dealscout-chromium-")
+        options = webdriver.ChromeOptions()
+        options.binary_location = binary
+        quiet = ["--disable-background-networking", "--disable-component-update", "--no-first-run", "--disable-sync"]
+        for flag in [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-dev-shm-usage",
+            *quiet,
+            f"--user-data-dir={profile}",
+            *flags,
+        ]:
+            options.add_argument(flag)
+        if prefs:
+            options.add_experimental_option("prefs", prefs)
+        options.set_capability("goog:loggingPrefs", {"browser": console})
+        driver = webdriver.Chrome(service=Service(executable_path=driver_path), options=options)
+        driver.set_page_load_timeout(30)
+        started.append((driver, profile))
+        return driver
+
+    yield start
+    for driver, profile in started:
+        driver.quit()
+        shutil.rmtree(profile, ignore_errors=True)

@@ -40,7 +40,7 @@ class NotificationChannelAdmin(admin.ModelAdmin):
     exclude = ["secret"]
     readonly_fields = ["masked_secret", "disabled_at", "created_at"]
 
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         # `?secret__startswith=w` would answer "1 result" or "0": a secret recovered a
         # character at a time. Secrets and the config (a webhook URL may hold a token)
         # are never filtered on; Django answers 400 (DisallowedModelAdminLookup).
@@ -76,7 +76,7 @@ class NotificationAdmin(admin.ModelAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
-    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest | None = None) -> bool:
+    def lookup_allowed(self, lookup: str, value: str, request: HttpRequest) -> bool:
         return not refuses_secret_lookup(lookup) and super().lookup_allowed(lookup, value, request)
 
     list_display = ["id", "notification", "channel", "status", "attempts", "next_attempt_at", "sent_at", "error"]

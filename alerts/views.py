@@ -167,7 +167,7 @@ class ChannelTestView(APIView):
         tags=["alerts"],
     )
     def post(self, request: Request, channel_id: int) -> Response:
-        channel = selectors.channel_get_for_user(user=request.user, channel_id=channel_id)
+        channel = selectors.channel_get_for_user(user=user_of(request), channel_id=channel_id)
         result = services.channel_send_test(channel=channel)
         return Response({"ok": result.ok, "detail": result.detail})
 

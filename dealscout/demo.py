@@ -30,6 +30,8 @@ DEMO_SEARCHES = [
     {"name": "Fuji X100V under $1,100", "query": "fuji x100v", "max_price": Decimal("1100")},
     {"name": "Switch OLED, working", "query": "nintendo switch oled -broken", "max_price": Decimal("320")},
     {"name": "Road bike for me", "query": "road bike", "excluded_terms": ["kids"], "max_price": Decimal("800")},
+    # Place and radius: of the shop's cities, only Oakland and Berkeley lie within 50 km.
+    {"name": "Fuji X100V near San Francisco", "query": "fujifilm x100v", "location": "San Francisco, CA", "radius_km": 50},
 ]
 
 
@@ -78,9 +80,14 @@ def demo_data_create(*, sandbox_url: str) -> None:
             "allow_private_network": True,
         },
     )
+    from searches.geo import location_fields
+
     for spec in DEMO_SEARCHES:
+        place = location_fields(str(spec["location"]), radius_km=spec.get("radius_km")) if spec.get("location") else {}  # type: ignore[arg-type]
         search, _ = Search.objects.update_or_create(
-            owner=user, name=spec["name"], defaults={**spec, "interval_minutes": 5, "is_active": True, "next_run_at": timezone.now()}
+            owner=user,
+            name=spec["name"],
+            defaults={**spec, **place, "interval_minutes": 5, "is_active": True, "next_run_at": timezone.now()},
         )
         search.marketplaces.set([sandbox])
 

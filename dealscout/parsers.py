@@ -6,6 +6,7 @@ would surface as a 500. No request of ours nests deeper than a handful of levels
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from rest_framework.exceptions import ParseError
@@ -28,7 +29,7 @@ def _depth_exceeds(data: Any, limit: int) -> bool:
 
 
 class DepthLimitedJSONParser(JSONParser):
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict[str, Any] | None = None) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Mapping[str, Any] | None = None) -> Any:
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:

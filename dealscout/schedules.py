@@ -26,6 +26,10 @@ SCHEDULES = [
     # Marketplaces with no good run for MARKETPLACE_OUTAGE_AFTER_HOURS: tell the people who use them, once.
     ScheduleSpec(name="notify-marketplace-outages", func="searches.tasks.notify_marketplace_outages", schedule_type="I", minutes=5),
     ScheduleSpec(name="purge-expired-data", func="accounts.tasks.purge_expired", schedule_type="D"),
+    # ECB reference rates (published once per business day); a failure keeps the last ones.
+    ScheduleSpec(name="refresh-exchange-rates", func="listings.tasks.refresh_exchange_rates", schedule_type="D"),
+    # Listings that vanished within days of appearing: sold-price estimates for market values.
+    ScheduleSpec(name="mark-probably-sold", func="listings.tasks.mark_probably_sold", schedule_type="D"),
 ]
 
 

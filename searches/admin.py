@@ -9,15 +9,15 @@ from django.http import HttpRequest
 
 from core.errors import DomainError
 from listings.textnorm import term_key
-from searches import services
+from searches import geo, services
 from searches.models import Alias, Match, Search
 
 
 class MatchInline(admin.TabularInline):
     model = Match
     extra = 0
-    fields = ["listing", "deal_score", "score_explanation", "matched_at", "saved", "dismissed"]
-    readonly_fields = ["listing", "deal_score", "score_explanation", "matched_at"]
+    fields = ["listing", "deal_score", "score_explanation", "score_confidence", "matched_at", "saved", "dismissed"]
+    readonly_fields = ["listing", "deal_score", "score_explanation", "score_confidence", "matched_at"]
     ordering = ["-matched_at"]
     show_change_link = True
     max_num = 0  # matches are found, not typed in
@@ -26,8 +26,31 @@ class MatchInline(admin.TabularInline):
         return super().get_queryset(request).select_related("listing")
 
 
+class SearchAdminForm(forms.ModelForm):
+    """Resolves the location as the API does: an unknown place is an error on the field."""
+
+    class Meta:
+        model = Search
+        fields = "__all__"  # noqa: DJ007 - the admin edits every field a search has
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        self.resolved_place: dict[str, Any] = {}
+        try:
+            self.resolved_place = geo.location_fields(data.get("location") or "", radius_km=data.get("radius_km"))
+        except DomainError as exc:
+            self.add_error(exc.field if exc.field in self.fields else None, exc.message)
+        return data
+
+    def save(self, commit: bool = True) -> Search:
+        for name, value in getattr(self, "resolved_place", {}).items():
+            setattr(self.instance, name, value)
+        return super().save(commit=commit)
+
+
 @admin.register(Search)
 class SearchAdmin(admin.ModelAdmin):
+    form = SearchAdminForm
     list_display = [
         "name",
         "owner",
@@ -46,7 +69,16 @@ class SearchAdmin(admin.ModelAdmin):
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
     filter_horizontal = ["marketplaces"]
-    readonly_fields = ["created_at", "updated_at", "last_run_at"]
+    readonly_fields = [
+        "created_at",
+        "updated_at",
+        "last_run_at",
+        "location_name",
+        "latitude",
+        "longitude",
+        "location_country",
+        "location_postal_code",
+    ]
     inlines = [MatchInline]
     actions = ["run_now", "pause", "resume"]
 
@@ -81,7 +113,15 @@ class MatchAdmin(admin.ModelAdmin):
     date_hierarchy = "matched_at"
     list_select_related = ["listing", "search"]
     raw_id_fields = ["search", "listing"]
-    readonly_fields = ["deal_score", "score_explanation", "match_explanation", "reference_price", "matched_at"]
+    readonly_fields = [
+        "deal_score",
+        "score_explanation",
+        "score_confidence",
+        "comparables_count",
+        "match_explanation",
+        "reference_price",
+        "matched_at",
+    ]
     show_full_result_count = False
 
 

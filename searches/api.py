@@ -18,8 +18,9 @@ from accounts.selectors import user_of
 from core import usercache
 from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
+from listings.money import current_rates
 from listings.selectors import marketplace_health
-from searches import matching, selectors, services
+from searches import geo, matching, money, selectors, services
 from searches.aliases import alias_table
 from searches.filters import MatchFilter, match_filter_lookups
 from searches.models import MIN_INTERVAL_MINUTES, Match, Search
@@ -35,8 +36,14 @@ SEARCH_EXAMPLE = {
     "currency": "USD",
     "condition": "used",
     "include_accessories": False,
-    "location": "",
-    "radius_km": None,
+    "location": "San Francisco, CA",
+    "radius_km": 50,
+    "location_name": "San Francisco, CA, US",
+    "latitude": 37.77493,
+    "longitude": -122.41942,
+    "location_country": "US",
+    "keep_unknown_location": True,
+    "include_shipping": False,
     "marketplaces": ["sandbox"],
     "interval_minutes": 15,
     "is_active": True,
@@ -61,8 +68,13 @@ LISTING_EXAMPLE = {
     "image_url": "https://market.example/img/9042.jpg",
     "first_seen_at": "2026-11-29T09:58:00Z",
     "matched_at": "2026-11-29T10:00:00Z",
+    "converted_price": "420.00",
+    "converted_currency": "USD",
+    "rate_date": None,
     "deal_score": "23.50",
-    "score_explanation": "23.5% below the median of 14 comparable listings (549.00 USD)",
+    "score_explanation": "23.5% below the median of 14 comparable listings (549.00 USD), confidence medium",
+    "score_confidence": "medium",
+    "comparables_count": 14,
     "saved": False,
 }
 LISTING_DETAIL_EXAMPLE = {
@@ -108,11 +120,14 @@ class SearchSerializer(serializers.ModelSerializer):
         max_digits=6, decimal_places=2, min_value=Decimal(-100), max_value=Decimal(100), allow_null=True, required=False
     )
     radius_km = serializers.IntegerField(min_value=0, max_value=20000, allow_null=True, required=False)
+    location = serializers.CharField(
+        max_length=200, allow_blank=True, required=False, help_text='A place name ("Berlin", "Portland, OR") or a US ZIP code.'
+    )
 
     class Meta:
         model = Search
         fields = list(SEARCH_EXAMPLE)
-        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at"]
+        read_only_fields = ["id", "next_run_at", "last_run_at", "created_at", "location_name", "latitude", "longitude", "location_country"]
 
     # The rules across fields (min_price <= max_price, ...) are the service's (search_create).
 
@@ -292,7 +307,7 @@ class SearchViewSet(viewsets.ModelViewSet):
         return response
 
     def _saved(self, response: Response) -> Search:
-        return selectors.search_get_for_user(user=self.request.user, search_id=response.data["id"])
+        return selectors.search_get_for_user(user=user_of(self.request), search_id=response.data["id"])
 
     @extend_schema(
         summary="What a search would match now, without saving it",
@@ -329,6 +344,11 @@ class SearchViewSet(viewsets.ModelViewSet):
             condition=data.get("condition", Search.ConditionFilter.ANY),
             include_accessories=data.get("include_accessories", False),
             aliases=alias_table(),
+            place=geo.place_rule_for_location(
+                data.get("location", ""), radius_km=data.get("radius_km"), keep_unknown=data.get("keep_unknown_location", True)
+            ),
+            rates=current_rates(),
+            include_shipping=data.get("include_shipping", False),
         )
         min_price, max_price = rules.min_price, rules.max_price
         if min_price is not None and max_price is not None and min_price > max_price:
@@ -406,6 +426,18 @@ class SearchViewSet(viewsets.ModelViewSet):
         return Response(MarketSummarySerializer(summary).data)
 
 
+class _ConvertedPriceField(serializers.DecimalField):
+    def get_attribute(self, instance: Match) -> Decimal | None:
+        converted = _converted(instance)
+        return converted.amount if converted else None
+
+
+class _RateDateField(serializers.DateField):
+    def get_attribute(self, instance: Match) -> Any:
+        converted = _converted(instance)
+        return converted.rate_date if converted else None
+
+
 class MatchedListingSerializer(serializers.ModelSerializer):
     listing_id = serializers.IntegerField(read_only=True)
     search_id = serializers.IntegerField(read_only=True)
@@ -417,6 +449,18 @@ class MatchedListingSerializer(serializers.ModelSerializer):
     marketplace = serializers.CharField(source="listing.marketplace.slug")
     image_url = serializers.CharField(source="listing.image_url")
     first_seen_at = serializers.DateTimeField(source="listing.first_seen_at")
+    converted_price = _ConvertedPriceField(
+        max_digits=12,
+        decimal_places=2,
+        allow_null=True,
+        read_only=True,
+        help_text="The price (plus shipping when the search includes it) in the search's currency, at the ECB rate; "
+        "null when the listing's currency has no ECB rate.",
+    )
+    converted_currency = serializers.CharField(source="search.currency", read_only=True, help_text="The search's currency.")
+    rate_date = _RateDateField(
+        allow_null=True, read_only=True, help_text="The ECB day of the rate used; null when no conversion was needed."
+    )
 
     class Meta:
         model = Match
@@ -431,6 +475,7 @@ class MatchedListingSerializer(serializers.ModelSerializer):
         """
         match = instance
         listing = match.listing
+        converted = _converted(match)
         return {
             "id": match.pk,
             "listing_id": match.listing_id,
@@ -444,15 +489,37 @@ class MatchedListingSerializer(serializers.ModelSerializer):
             "image_url": listing.image_url,
             "first_seen_at": _DATETIME.to_representation(listing.first_seen_at),
             "matched_at": _DATETIME.to_representation(match.matched_at),
+            "converted_price": _money(converted.amount) if converted else None,
+            "converted_currency": match.search.currency,
+            "rate_date": converted.rate_date.isoformat() if converted and converted.rate_date else None,
             "deal_score": _money(match.deal_score),
             "score_explanation": match.score_explanation,
+            "score_confidence": match.score_confidence,
+            "comparables_count": match.comparables_count,
             "saved": match.saved,
         }
 
 
+def _converted(match: Match) -> money.Converted | None:
+    """The listing's price in its search's currency (with shipping when the search adds it)."""
+    listing, search = match.listing, match.search
+    return money.converted_amount(
+        listing.price,
+        listing.currency,
+        to_currency=search.currency,
+        rates=current_rates(),
+        shipping=listing.shipping,
+        include_shipping=search.include_shipping,
+    )
+
+
 def listing_row(row: tuple[Any, ...]) -> dict[str, Any]:
     """One row of selectors.match_rows_for_user as MatchedListingSerializer writes it."""
-    (pk, listing_id, search_id, title, url, price, currency, condition, market, image, first_seen, matched, score, why, saved) = row
+    (pk, listing_id, search_id, title, url, price, currency, condition, market, image, first_seen, matched, score, why, saved) = row[:15]
+    shipping, search_currency, include_shipping, confidence, comparables = row[15:]
+    converted = money.converted_amount(
+        price, currency, to_currency=search_currency, rates=current_rates(), shipping=shipping, include_shipping=include_shipping
+    )
     return {
         "id": pk,
         "listing_id": listing_id,
@@ -466,8 +533,13 @@ def listing_row(row: tuple[Any, ...]) -> dict[str, Any]:
         "image_url": image,
         "first_seen_at": _DATETIME.to_representation(first_seen),
         "matched_at": _DATETIME.to_representation(matched),
+        "converted_price": _money(converted.amount) if converted else None,
+        "converted_currency": search_currency,
+        "rate_date": converted.rate_date.isoformat() if converted and converted.rate_date else None,
         "deal_score": _money(score),
         "score_explanation": why,
+        "score_confidence": confidence,
+        "comparables_count": comparables,
         "saved": saved,
     }
 
@@ -534,15 +606,17 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         # Pages are kept per user for a few seconds (core.usercache: forgotten when a match,
         # a search or a scout's writes change them); the host is part of the key because
         # the next/previous links are absolute.
+        user = user_of(request)
         cache_field = f"listings {request.get_host()} {request.get_full_path()}" if usercache.enabled() else ""
-        if cache_field and (cached := usercache.user_view_get(request.user.pk, cache_field)) is not None:
+        if cache_field and (cached := usercache.user_view_get(user.pk, cache_field)) is not None:
             return Response(orjson.loads(cached))
         lookups, ordering = match_filter_lookups(request.query_params)
-        rows = selectors.match_rows_for_user(user=request.user, lookups=lookups, ordering=ordering)
+        rows = selectors.match_rows_for_user(user=user, lookups=lookups, ordering=ordering)
         page = self.paginate_queryset(rows)
+        assert page is not None  # the API always paginates (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS)
         response = self.get_paginated_response([listing_row(row) for row in page])
         if cache_field:
-            usercache.user_view_set(request.user.pk, cache_field, orjson.dumps(response.data))
+            usercache.user_view_set(user.pk, cache_field, orjson.dumps(response.data))
         return response
 
     def get_serializer_class(self) -> type[serializers.Serializer]:

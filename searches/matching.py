@@ -2,7 +2,8 @@
 
 ``listing_match`` composes the checks, each a function returning (ok, why): the text
 (the query language of searches.query, with aliases), accessories and parts
-(listings.kinds), condition, then price. A listing's title is prepared once per scout
+(listings.kinds), condition, price (converted to the search's currency: searches.money)
+and place (distance from the search's place: searches.geo). A listing's title is prepared once per scout
 group (``prepare``) and tested against every search of the group; a search's query is
 compiled once (``MatchRules.compiled``).
 """
@@ -16,7 +17,9 @@ from functools import cached_property
 from typing import Any
 
 from listings.kinds import KindVerdict, classify_title
+from listings.money import Rates, current_rates
 from listings.textnorm import NormalizedTitle, normalize_title, term_key
+from searches import geo, money
 from searches.query import EMPTY_ALIASES, AliasTable, CompiledQuery, compile_query, marketplace_text
 
 
@@ -47,6 +50,9 @@ class MatchRules:
     condition: str  # "any" or a listings.Condition value
     include_accessories: bool = False
     aliases: AliasTable = field(default=EMPTY_ALIASES, compare=False, repr=False)
+    place: geo.PlaceRule | None = None  # None: place does not filter (searches.geo)
+    rates: Rates | None = field(default=None, compare=False, repr=False)  # None: only the search's own currency compares
+    include_shipping: bool = False
 
     @cached_property
     def compiled(self) -> CompiledQuery:
@@ -60,7 +66,10 @@ class MatchVerdict:
     why: str
 
 
-def rules_for(search: Any, *, aliases: AliasTable | None = None) -> MatchRules:
+_NO_RATES = Rates(per_eur={}, rate_date=None)
+
+
+def rules_for(search: Any, *, aliases: AliasTable | None = None, rates: Rates | None = None) -> MatchRules:
     if aliases is None:
         from searches.aliases import alias_table
 
@@ -74,6 +83,9 @@ def rules_for(search: Any, *, aliases: AliasTable | None = None) -> MatchRules:
         condition=search.condition,
         include_accessories=getattr(search, "include_accessories", False),
         aliases=aliases,
+        place=geo.place_rule_for(search),
+        rates=rates or current_rates(),
+        include_shipping=bool(getattr(search, "include_shipping", False)),
     )
 
 
@@ -109,19 +121,41 @@ def condition_check(rules: MatchRules, condition: str) -> tuple[bool, str]:
     return True, ""
 
 
-def price_check(rules: MatchRules, price: Decimal | None, currency: str) -> tuple[bool, str]:
-    if rules.min_price is not None or rules.max_price is not None:
-        # A bound cannot be checked without a price in the same currency: no match
-        # rather than a false "deal" in the wrong currency.
-        if price is None:
-            return False, "no price to compare with the bounds"
-        if currency and rules.currency and currency != rules.currency:
-            return False, f"price in {currency}, bounds in {rules.currency}"
-        if rules.min_price is not None and price < rules.min_price:
-            return False, f"price {price} below {rules.min_price}"
-        if rules.max_price is not None and price > rules.max_price:
-            return False, f"price {price} above {rules.max_price}"
+def price_check(rules: MatchRules, price: Decimal | None, currency: str, shipping: Decimal | None = None) -> tuple[bool, str]:
+    """The bounds against the price (or the total with shipping) converted to the search's
+    currency at the ECB rate; a price that cannot be converted cannot pass a bound."""
+    if rules.min_price is None and rules.max_price is None:
+        return True, ""
+    if price is None:
+        return False, "no price to compare with the bounds"
+    converted = money.converted_amount(
+        price,
+        currency,
+        to_currency=rules.currency,
+        rates=rules.rates or _NO_RATES,
+        shipping=shipping,
+        include_shipping=rules.include_shipping,
+    )
+    if converted is None:
+        return False, f"price in {currency}, which has no exchange rate to {rules.currency}"
+    amount = f"{converted.amount} {rules.currency} ({price} {currency})" if converted.rate_date else f"{converted.amount}"
+    if rules.min_price is not None and converted.amount < rules.min_price:
+        return False, f"price {amount} below {rules.min_price}"
+    if rules.max_price is not None and converted.amount > rules.max_price:
+        return False, f"price {amount} above {rules.max_price}"
     return True, ""
+
+
+def place_check(rules: MatchRules, latitude: float | None, longitude: float | None, country: str) -> tuple[bool, str]:
+    if geo.place_matches(rules.place, latitude=latitude, longitude=longitude, country=country):
+        return True, ""
+    assert rules.place is not None  # noqa: S101 - without a place rule everything matches
+    radius = f"{rules.place.radius_km:.0f} km"
+    if latitude is not None and longitude is not None:
+        return False, f"{geo.place_explanation(rules.place, latitude=latitude, longitude=longitude)}, beyond {radius}"
+    if country:
+        return False, f"in {country}, outside a {radius} radius"
+    return False, "place unknown (this search keeps only listings that say where they are)"
 
 
 def _bounds_note(rules: MatchRules, price: Decimal | None, currency: str, condition: str) -> str:
@@ -143,6 +177,10 @@ def listing_match(
     price: Decimal | None,
     currency: str,
     condition: str,
+    shipping: Decimal | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    country: str = "",
 ) -> MatchVerdict:
     """Every check in turn; the explanation starts with the text's and adds the first failure."""
     prepared = title if isinstance(title, PreparedTitle) else prepare(title)
@@ -152,15 +190,37 @@ def listing_match(
     for passed, reason in (
         accessory_check(rules, prepared),
         condition_check(rules, condition),
-        price_check(rules, price, currency),
+        price_check(rules, price, currency, shipping),
+        place_check(rules, latitude, longitude, country),
     ):
         if not passed:
             return MatchVerdict(False, f"{why}; {reason}")
     return MatchVerdict(True, why + _bounds_note(rules, price, currency, condition))
 
 
-def listing_matches(rules: MatchRules, *, title: str | PreparedTitle, price: Decimal | None, currency: str, condition: str) -> bool:
-    return listing_match(rules, title=title, price=price, currency=currency, condition=condition).ok
+def listing_matches(
+    rules: MatchRules,
+    *,
+    title: str | PreparedTitle,
+    price: Decimal | None,
+    currency: str,
+    condition: str,
+    shipping: Decimal | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    country: str = "",
+) -> bool:
+    return listing_match(
+        rules,
+        title=title,
+        price=price,
+        currency=currency,
+        condition=condition,
+        shipping=shipping,
+        latitude=latitude,
+        longitude=longitude,
+        country=country,
+    ).ok
 
 
 class ListingGroup:
@@ -170,7 +230,7 @@ class ListingGroup:
     verdicts depend only on a search's words (query, exclusions, whether it wants
     accessories or parts), and the searches of a group mostly share them (the group *is*
     one marketplace query), so they are computed once per distinct set of words; only
-    condition and price are checked per search. 5,000 searches over 1,000 listings cost
+    condition, price (converted) and place are checked per search. 5,000 searches over 1,000 listings cost
     1,000 title tests per distinct query, not 5,000,000 (bench/matching.py).
     """
 
@@ -198,7 +258,13 @@ class ListingGroup:
         result = []
         for index, why in self._word_matches(rules):
             listing = self.listings[index]
-            if condition_check(rules, listing.condition)[0] and price_check(rules, listing.price, listing.currency)[0]:
+            if (
+                condition_check(rules, listing.condition)[0]
+                and price_check(rules, listing.price, listing.currency, getattr(listing, "shipping", None))[0]
+                and place_check(
+                    rules, getattr(listing, "latitude", None), getattr(listing, "longitude", None), getattr(listing, "location_country", "")
+                )[0]
+            ):
                 result.append((listing, why + _bounds_note(rules, listing.price, listing.currency, listing.condition)))
         return result
 

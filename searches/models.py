@@ -29,8 +29,18 @@ class Search(models.Model):
     max_price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     currency = models.CharField(max_length=3, default="USD")
     condition = models.CharField(max_length=20, choices=ConditionFilter.choices, default=ConditionFilter.ANY)
-    location = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=200, blank=True, help_text="A place name or US ZIP code, as the owner wrote it.")
     radius_km = models.PositiveIntegerField(null=True, blank=True)
+    # The place ``location`` resolved to (listings.places; searches.geo fills these).
+    location_name = models.CharField(max_length=200, blank=True, help_text="The place the location was understood as.")
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    location_country = models.CharField(max_length=2, blank=True)
+    location_postal_code = models.CharField(max_length=10, blank=True)
+    keep_unknown_location = models.BooleanField(
+        default=True, help_text="Keep listings that do not say where they are (with a place and radius set)."
+    )
+    include_shipping = models.BooleanField(default=False, help_text="Compare price plus shipping with the bounds and the market.")
     marketplaces = models.ManyToManyField("listings.Marketplace", related_name="searches")
     interval_minutes = models.PositiveIntegerField(default=15, validators=[MinValueValidator(MIN_INTERVAL_MINUTES)])
     is_active = models.BooleanField(default=True)
@@ -102,6 +112,15 @@ class Match(models.Model):
         max_digits=6, decimal_places=2, null=True, blank=True, help_text="Percent below market value; empty without enough comparables."
     )
     score_explanation = models.CharField(max_length=300, blank=True)
+
+    class Confidence(models.TextChoices):
+        HIGH = "high", "High"
+        MEDIUM = "medium", "Medium"
+        LOW = "low", "Low"
+
+    # How far the market value can be trusted: comparables' count and spread (searches.scoring).
+    score_confidence = models.CharField(max_length=6, choices=Confidence.choices, blank=True)
+    comparables_count = models.PositiveIntegerField(null=True, blank=True)
     match_explanation = models.CharField(
         max_length=300, blank=True, help_text="Why the listing matched: \"matched 'fuji'≈'Fujifilm' (alias), 'x100v'; excluded: none\"."
     )

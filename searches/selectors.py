@@ -7,15 +7,18 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
+from django.db.models.expressions import Combinable
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.models import User
 from listings.models import Listing, PriceObservation
-from searches import matching
+from listings.money import current_rates
+from searches import matching, money
 from searches.models import Match, Search
 
 # The window of the deal score's comparables (searches.services) and of the market summary.
@@ -34,7 +37,7 @@ def match_list_for_user(*, user: User) -> QuerySet[Match]:
     """The owner's matched listings, not dismissed, newest first; one query per page."""
     return (
         Match.objects.filter(search__owner=user, dismissed=False)
-        .select_related("listing", "listing__marketplace")
+        .select_related("listing", "listing__marketplace", "search")
         # What the agent read and the agent settings can be large and are never shown here.
         .defer("listing__raw", "listing__marketplace__config")
         .order_by("-matched_at", "-id")
@@ -60,10 +63,18 @@ MATCH_ROW_FIELDS = (
     "deal_score",
     "score_explanation",
     "saved",
+    # For the converted price and the score's confidence (searches.api.listing_row).
+    "listing__shipping",
+    "search__currency",
+    "search__include_shipping",
+    "score_confidence",
+    "comparables_count",
 )
 
 
-def match_rows_for_user(*, user: User, lookups: dict[str, object] | None = None, ordering: object = None) -> QuerySet[Match]:
+def match_rows_for_user(
+    *, user: User, lookups: dict[str, object] | None = None, ordering: str | Combinable | None = None
+) -> QuerySet[Match, tuple[Any, ...]]:
     """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
     rows = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
     rows = rows.order_by(ordering, "-id") if ordering is not None else rows.order_by("-matched_at", "-id")
@@ -93,12 +104,10 @@ class MarketSummary:
 def search_market_summary(*, search: Search) -> MarketSummary:
     """What the market asks for a search: the median, low and high price of its matches.
 
-    Prices count only in the search's currency and from listings seen in the last
-    MARKET_WINDOW, as the deal score does; ``listings_seen`` counts every match.
+    Prices are those of ``search_comparable_prices`` (converted to the search's currency,
+    seen in the last MARKET_WINDOW), as the deal score's; ``listings_seen`` counts every match.
     """
-    since = timezone.now() - MARKET_WINDOW
-    rows = Listing.objects.filter(matches__search=search, currency=search.currency, price__isnull=False, last_seen_at__gte=since)
-    prices = sorted(price for price in rows.values_list("price", flat=True) if price is not None)
+    prices = sorted(search_comparable_prices(search=search).values())
     seen = Match.objects.filter(search=search).count()
     if not prices:
         return MarketSummary(search.currency, seen, 0, None, None, None, None, MARKET_WINDOW.days)
@@ -117,14 +126,23 @@ def search_market_summary(*, search: Search) -> MarketSummary:
 
 
 def search_comparable_prices(*, search: Search) -> dict[int, Decimal]:
-    """The deal score's comparables: listing id -> price of the search's matches, in its
-    currency, seen within MARKET_WINDOW. The scout and the listing page's chart use this one rule.
-    Accessories, boxes and parts never count (a search that wants them still matches them)."""
+    """Listing id -> price of the search's matches seen within MARKET_WINDOW, converted to
+    the search's currency at the ECB rate (plus shipping when the search includes it);
+    listings in a currency without a rate, accessories, boxes and parts are left out. The market summary and the web
+    pages' charts use this; the deal score refines it per listing (searches.services)."""
     since = timezone.now() - MARKET_WINDOW
-    rows = Listing.objects.filter(
-        matches__search=search, currency=search.currency, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM
+    rates = current_rates()
+    rows = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False, kind=Listing.Kind.ITEM).values_list(
+        "id", "price", "currency", "shipping"
     )
-    return {listing_id: price for listing_id, price in rows.values_list("id", "price") if price is not None}
+    prices: dict[int, Decimal] = {}
+    for listing_id, price, currency, shipping in rows:
+        converted = money.converted_amount(
+            price, currency, to_currency=search.currency, rates=rates, shipping=shipping, include_shipping=search.include_shipping
+        )
+        if converted is not None:
+            prices[listing_id] = converted.amount
+    return prices
 
 
 def listing_get_for_user(*, user: User, listing_id: int) -> tuple[Listing, list[Match]]:
@@ -204,15 +222,37 @@ def search_preview(
     rows = list(
         Listing.objects.filter(marketplace_id__in=ids, is_active=True, last_seen_at__gte=since)
         .order_by("-last_seen_at", "-id")
-        .values_list("pk", "title", "price", "currency", "condition", "url", "marketplace__slug")[:PREVIEW_SCAN_CAP]
+        .values_list(
+            "pk",
+            "title",
+            "price",
+            "currency",
+            "condition",
+            "url",
+            "marketplace__slug",
+            "shipping",
+            "latitude",
+            "longitude",
+            "location_country",
+        )[:PREVIEW_SCAN_CAP]
     )
     count = 0
     examples: list[PreviewListing] = []
     near: list[PreviewListing] = []
     required = len(rules.compiled.required)
-    for pk, title, price, currency, condition, url, slug in rows:
+    for pk, title, price, currency, condition, url, slug, shipping, latitude, longitude, country in rows:
         prepared = matching.prepare(title)
-        verdict = matching.listing_match(rules, title=prepared, price=price, currency=currency, condition=condition)
+        verdict = matching.listing_match(
+            rules,
+            title=prepared,
+            price=price,
+            currency=currency,
+            condition=condition,
+            shipping=shipping,
+            latitude=latitude,
+            longitude=longitude,
+            country=country,
+        )
         if verdict.ok:
             count += 1
             if len(examples) < limit:

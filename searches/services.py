@@ -18,11 +18,13 @@ from django.utils import timezone
 from alerts.services import AlertEvent, alerts_notify
 from core.errors import DomainError
 from core.usercache import user_views_forget
+from listings import places
 from listings.agents import ScoutQuery, get_agent
 from listings.models import Listing, Marketplace
+from listings.money import Rates, current_rates
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
 from monitoring import metrics
-from searches import matching, scoring, selectors
+from searches import geo, matching, money, scoring, selectors
 from searches.aliases import alias_table
 from searches.models import Match, Search
 from searches.query import AliasTable
@@ -50,7 +52,8 @@ class DispatchResult:
 
 def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> ScoutQuery:
     """The ScoutQuery a search needs on one marketplace: only server-side filters count."""
-    filters = get_agent(agent_name).server_side_filters
+    agent = get_agent(agent_name)
+    filters = agent.server_side_filters
     return ScoutQuery(
         marketplace_id=marketplace_id,
         text=matching.normalized_query(search.query),
@@ -58,7 +61,29 @@ def scout_query_for(search: Search, marketplace_id: int, agent_name: str) -> Sco
         max_price=search.max_price if "max_price" in filters else None,
         currency=search.currency if "currency" in filters else "",
         condition=search.condition if "condition" in filters and search.condition != "any" else "",
+        **_place_filters(search, agent.place_filters),
     )
+
+
+def _place_filters(search: Search, wanted: frozenset[str]) -> dict[str, Any]:
+    """The search's place, as far as the agent's site can search around it.
+
+    A site that searches around a postal code gets nothing without one (a German town
+    has none here): asking it for the whole country would only be the default anyway.
+    """
+    if not wanted or search.latitude is None:
+        return {}
+    fields: dict[str, Any] = {
+        "country": search.location_country,
+        "postal_code": search.location_postal_code,
+        "city": place.city if (place := places.resolve(search.location)) else "",
+        "latitude": search.latitude,
+        "longitude": search.longitude,
+        "radius_km": search.radius_km,
+    }
+    if "postal_code" in wanted and "city" not in wanted and not search.location_postal_code:
+        wanted = wanted & {"country"}
+    return {name: value for name, value in fields.items() if name in wanted}
 
 
 def claim_lease() -> timedelta:
@@ -245,10 +270,12 @@ def searches_apply_scout(
     reads its comparables, for their deal scores.
     """
     group = group or matching.ListingGroup(upsert.listings)
+    rates = current_rates()
     candidates: dict[int, list[Listing]] = {}
+    rules_by_search: dict[int, matching.MatchRules] = {}
     reasons: dict[tuple[int, int], str] = {}  # (search, listing) -> why it matched
     for search in searches:
-        rules = matching.rules_for(search, aliases=aliases)
+        rules = rules_by_search[search.pk] = matching.rules_for(search, aliases=aliases, rates=rates)
         found = []
         for listing, why in group.matching(rules):
             found.append(listing)
@@ -280,17 +307,21 @@ def searches_apply_scout(
             continue
         fresh = matching.drop_duplicates(fresh_by_search[search.pk], already_matched_keys=matched_keys[search.pk])
         if fresh:
-            market = scoring.market_value(_comparable_prices(search, extra=fresh))
+            pool = comparable_pool(search, rates=rates, extra=fresh)
             mine = []
             for listing in fresh:
-                score = scoring.deal_score(listing.price, market, listing.currency)
+                own = _pool_entry(listing, search=search, rates=rates)
+                market = scoring.market_value(comparables_for(own, pool)) if own else None
+                score = scoring.deal_score(own.amount if own else None, market, search.currency)
                 mine.append(
                     Match(
                         search=search,
                         listing=listing,
                         deal_score=score.score if score else None,
                         score_explanation=score.explanation if score else "",
-                        match_explanation=reasons.get((search.pk, listing.pk), "")[:300],
+                        score_confidence=market.confidence if market and score else "",
+                        comparables_count=market.count if market and score else None,
+                        match_explanation=_match_explanation(reasons.get((search.pk, listing.pk), ""), rules_by_search[search.pk], listing),
                         reference_price=listing.price,
                     )
                 )
@@ -328,12 +359,70 @@ def _price_drop_events(search: Search, upsert: UpsertResult, existing: dict[int,
     return events, to_update
 
 
-def _comparable_prices(search: Search, *, extra: list[Listing]) -> list[Decimal]:
-    prices = selectors.search_comparable_prices(search=search)
-    for listing in extra:
-        if listing.currency == search.currency and listing.price is not None and listing.kind == Listing.Kind.ITEM:
-            prices[listing.pk] = listing.price
-    return list(prices.values())
+def _match_explanation(why: str, rules: matching.MatchRules, listing: Listing) -> str:
+    """Why it matched, and how far away the listing is when the search has a radius."""
+    where = geo.place_explanation(rules.place, latitude=listing.latitude, longitude=listing.longitude)
+    return "; ".join(part for part in (why, where) if part)[:300]
+
+
+@dataclass(frozen=True)
+class PoolEntry:
+    """A listing as a comparable: its amount in the search's currency and what it is."""
+
+    listing_id: int
+    amount: Decimal
+    condition: str
+    dedupe_key: str
+    sold: bool
+    accessory: bool
+
+
+def _pool_entry(listing: Listing, *, search: Search, rates: Rates) -> PoolEntry | None:
+    converted = money.converted_amount(
+        listing.price,
+        listing.currency,
+        to_currency=search.currency,
+        rates=rates,
+        shipping=listing.shipping,
+        include_shipping=search.include_shipping,
+    )
+    if converted is None:
+        return None
+    return PoolEntry(
+        listing_id=listing.pk,
+        amount=converted.amount,
+        condition=listing.condition,
+        dedupe_key=listing.dedupe_key,
+        sold=listing.sold_estimated_at is not None,
+        # What the accessory detector said at upsert (listings.kinds, with the site's category).
+        accessory=listing.kind != Listing.Kind.ITEM,
+    )
+
+
+def comparable_pool(search: Search, *, rates: Rates, extra: list[Listing] | None = None) -> list[PoolEntry]:
+    """The search's matched listings seen within COMPARABLES_WINDOW (and ``extra``), in its currency."""
+    since = timezone.now() - COMPARABLES_WINDOW
+    known = Listing.objects.filter(matches__search=search, last_seen_at__gte=since, price__isnull=False).only(
+        "id", "price", "currency", "shipping", "condition", "dedupe_key", "sold_estimated_at", "kind"
+    )
+    listings = {listing.pk: listing for listing in known}
+    for listing in extra or []:
+        if listing.price is not None:
+            listings[listing.pk] = listing
+    return [entry for listing in listings.values() if (entry := _pool_entry(listing, search=search, rates=rates)) is not None]
+
+
+def comparables_for(own: PoolEntry, pool: list[PoolEntry]) -> list[scoring.Comparable]:
+    """The comparables of one listing: not itself (nor its cross-posted copies), the same
+    condition class, no accessories (unless the listing is one)."""
+    return [
+        scoring.Comparable(price=entry.amount, sold=entry.sold)
+        for entry in pool
+        if entry.listing_id != own.listing_id
+        and not (own.dedupe_key and entry.dedupe_key == own.dedupe_key)
+        and scoring.conditions_compare(own.condition, entry.condition)
+        and entry.accessory == own.accessory
+    ]
 
 
 # --- Actions on one search (the API, the web pages and the admin call these) -----------
@@ -350,6 +439,8 @@ SEARCH_FIELDS = (
     "include_accessories",
     "location",
     "radius_km",
+    "keep_unknown_location",
+    "include_shipping",
     "interval_minutes",
     "is_active",
     "alert_on_new",
@@ -357,6 +448,12 @@ SEARCH_FIELDS = (
     "price_drop_percent",
     "min_deal_score",
 )
+
+
+def _search_locate(search: Search) -> None:
+    """Resolve the location to coordinates, offline; an unknown place is a DomainError on "location"."""
+    for name, value in geo.location_fields(search.location, radius_km=search.radius_km).items():
+        setattr(search, name, value)
 
 
 def _search_check(search: Search, marketplaces: list[Marketplace] | None) -> None:
@@ -389,6 +486,7 @@ def search_create(*, owner: Any, marketplaces: list[Marketplace], **fields: Any)
     if unknown:
         raise DomainError(f"Unknown field {sorted(unknown)[0]!r}.")
     search = Search(owner=owner, **fields)
+    _search_locate(search)
     _search_check(search, list(marketplaces))
     search.save()
     search.marketplaces.set(marketplaces)
@@ -404,6 +502,8 @@ def search_update(*, search: Search, marketplaces: list[Marketplace] | None = No
         raise DomainError(f"Unknown field {sorted(unknown)[0]!r}.")
     for name, value in fields.items():
         setattr(search, name, value)
+    if "location" in fields or "radius_km" in fields:
+        _search_locate(search)
     _search_check(search, None if marketplaces is None else list(marketplaces))
     search.save()
     if marketplaces is not None:

@@ -77,8 +77,12 @@ class SearchForm(forms.Form):
         error_messages={"invalid": "Three capital letters, such as USD."},
     )
     condition = forms.ChoiceField(choices=Search.ConditionFilter.choices, initial="any")
-    location = forms.CharField(max_length=200, required=False, help_text="A city or postal code (optional).")
+    location = forms.CharField(
+        max_length=200, required=False, help_text="A town (Berlin, Portland, OR, London, UK) or a US ZIP code (optional)."
+    )
     radius_km = forms.IntegerField(min_value=0, max_value=20000, required=False, label="Within (km)")
+    keep_unknown_location = forms.BooleanField(required=False, initial=True, label="Also show listings that do not say where they are")
+    include_shipping = forms.BooleanField(required=False, initial=False, label="Compare prices with shipping included")
     interval_minutes = forms.IntegerField(min_value=MIN_INTERVAL_MINUTES, max_value=7 * 24 * 60, initial=15, label="Look every (minutes)")
     alert_on_new = forms.BooleanField(required=False, initial=True, label="Alert me on new listings")
     alert_on_price_drop = forms.BooleanField(required=False, initial=True, label="Alert me on price drops")

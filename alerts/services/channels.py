@@ -101,6 +101,7 @@ def channel_update(
             channel.disabled_reason, channel.disabled_at = "turned off by its owner", timezone.now()
     channel.full_clean()
     channel.save()
+    logger.info("alert_channel_updated", extra={"channel_id": channel.pk, "channel": channel.kind, "enabled": channel.enabled})
     return channel
 
 

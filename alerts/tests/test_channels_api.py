@@ -132,3 +132,14 @@ def test_webhook_url_can_change_but_not_to_a_private_address(alice, settings) ->
     refused = alice.patch(path, {"url": "http://10.0.0.8/hook"}, format="json")
     assert refused.status_code == 400 and "non-public" in str(refused.data["errors"]["url"])
     assert NotificationChannel.objects.get(pk=created.data["id"]).config["url"] == "http://127.0.0.1:9/other"
+
+
+def test_every_channel_write_is_an_event_with_ids_only(alice, allow_loopback_webhooks, caplog) -> None:  # noqa: ANN001
+    caplog.set_level(logging.INFO, logger="alerts.services.channels")
+    url = "http://127.0.0.1:9/hook?token=do-not-log-me"
+    channel_id = alice.post(URL, {"kind": "webhook", "url": url}, format="json").data["id"]
+    assert alice.patch(f"{URL}{channel_id}/", {"enabled": False}, format="json").status_code == 200
+    assert alice.delete(f"{URL}{channel_id}/").status_code == 204
+    events = [(record.msg, record.channel_id) for record in caplog.records if record.name == "alerts.services.channels"]
+    assert events == [("alert_channel_created", channel_id), ("alert_channel_updated", channel_id), ("alert_channel_deleted", channel_id)]
+    assert "do-not-log-me" not in caplog.text and "alice@example.test" not in caplog.text

@@ -9,8 +9,8 @@ from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 
+from accounts.tests.factories import UserFactory
 from alerts.models import NotificationChannel
-from alerts.tests.factories import UserFactory
 
 URL = "/api/v1/alerts/channels/"
 APPRISE_URL = "tgram://123456789:plain-telegram-token-abc/987654"

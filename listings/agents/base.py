@@ -43,11 +43,21 @@ class ScoutQuery:
     max_price: Decimal | None = None
     currency: str = ""
     condition: str = ""
+    # The place, for agents whose site searches around one (their ``place_filters``
+    # say which of these they send; the others stay empty, so searches that differ
+    # only in place still share a fetch on sites that cannot filter by place).
+    country: str = ""  # ISO 3166-1 alpha-2
+    postal_code: str = ""
+    city: str = ""
+    latitude: float | None = None
+    longitude: float | None = None
+    radius_km: int | None = None
 
     def key(self) -> str:
-        payload = json.dumps(
-            [self.marketplace_id, self.text, str(self.min_price or ""), str(self.max_price or ""), self.currency, self.condition]
-        )
+        place = [self.country, self.postal_code, self.city, self.latitude, self.longitude, self.radius_km]
+        base = [self.marketplace_id, self.text, str(self.min_price or ""), str(self.max_price or ""), self.currency, self.condition]
+        # Without a place the key is what it always was: queued tasks keep their names.
+        payload = json.dumps(base + place if any(value not in ("", None) for value in place) else base)
         return hashlib.sha1(payload.encode(), usedforsecurity=False).hexdigest()[:16]
 
     def to_dict(self) -> dict[str, Any]:
@@ -65,6 +75,12 @@ class ScoutQuery:
             max_price=None if data.get("max_price") in (None, "") else Decimal(data["max_price"]),
             currency=data.get("currency") or "",
             condition=data.get("condition") or "",
+            country=data.get("country") or "",
+            postal_code=data.get("postal_code") or "",
+            city=data.get("city") or "",
+            latitude=None if data.get("latitude") is None else float(data["latitude"]),
+            longitude=None if data.get("longitude") is None else float(data["longitude"]),
+            radius_km=None if data.get("radius_km") is None else int(data["radius_km"]),
         )
 
 
@@ -131,6 +147,10 @@ class Agent:
     # Which ScoutQuery filters the site applies itself; the dispatcher groups searches
     # by these, and ignores the others (they are applied by each search's matching).
     server_side_filters: ClassVar[frozenset[str]] = frozenset()
+    # Which place fields of a ScoutQuery the agent sends to its site (country,
+    # postal_code, city, latitude, longitude, radius_km); empty: the site is not asked
+    # for a place, and listings are only filtered by distance after the fetch.
+    place_filters: ClassVar[frozenset[str]] = frozenset()
     # An API endpoint is not a crawl: the API's terms govern it, not robots.txt.
     obeys_robots_txt: ClassVar[bool] = True
 

@@ -22,6 +22,7 @@ for sale). lxml on the hot path.
 from __future__ import annotations
 
 import json
+import math
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,6 +41,7 @@ def _cls(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
+KM_PER_MILE = 1.609344
 _POST_ID = re.compile(r"/(\d{6,})\.html")
 _STATIC_ROWS = XPath(f"//li[{_cls('cl-static-search-result')}]")
 _OLD_ROWS = XPath(f"//li[{_cls('result-row')}]")
@@ -60,6 +62,7 @@ _OLD_IMAGES = XPath(f".//a[{_cls('result-image')}]/@data-ids")
 class CraigslistAgent(Agent):
     name = "craigslist"
     server_side_filters = frozenset({"min_price", "max_price"})
+    place_filters = frozenset({"postal_code", "radius_km"})
 
     def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
         category = config.get("category", "sss")
@@ -68,6 +71,10 @@ class CraigslistAgent(Agent):
             params["min_price"] = str(int(query.min_price))
         if query.max_price is not None:
             params["max_price"] = str(int(query.max_price))
+        if query.postal_code and query.radius_km:
+            # Craigslist searches around a ZIP, in whole miles, within the region's site.
+            params["postal"] = query.postal_code
+            params["search_distance"] = str(max(1, math.ceil(query.radius_km / KM_PER_MILE)))
         return FetchRequest(url=f"{base_url.rstrip('/')}/search/{category}", params=params)
 
     def parse(self, body: bytes, ctx: ParseContext) -> ParseResult:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 from typing import Any
+from urllib.parse import quote
 
 from django.conf import settings
 from django.core.cache import cache
@@ -55,6 +56,7 @@ class EbayAuthError(AgentAuthError):
 class EbayApiAgent(Agent):
     name = "ebay"
     server_side_filters = frozenset({"min_price", "max_price", "currency", "condition"})
+    place_filters = frozenset({"country", "postal_code", "radius_km"})
     obeys_robots_txt = False  # an API under its own terms of use, not a crawl
 
     def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
@@ -69,8 +71,13 @@ class EbayApiAgent(Agent):
             filters.append(f"conditions:{{{_CONDITIONS[query.condition]}}}")
         buying = config.get("buying_options") or ["FIXED_PRICE", "AUCTION"]
         filters.append("buyingOptions:{" + "|".join(buying) + "}")
+        filters.extend(_place_filters(query))
         params = {"q": query.text, "sort": "newlyListed", "limit": str(config.get("limit", 50)), "filter": ",".join(filters)}
         headers = {"X-EBAY-C-MARKETPLACE-ID": str(config.get("marketplace_id", "EBAY_US")), "Accept": "application/json"}
+        if query.country:
+            # Where the buyer is: eBay computes shipping costs and availability for it.
+            context = f"country={query.country}" + (f",zip={query.postal_code}" if query.postal_code else "")
+            headers["X-EBAY-C-ENDUSERCTX"] = "contextualLocation=" + quote(context, safe="")
         return FetchRequest(url=base_url.rstrip("/") + "/buy/browse/v1/item_summary/search", params=params, headers=headers)
 
     def auth_headers(self, *, client: Any, config: dict[str, Any], refresh: bool = False) -> dict[str, str]:
@@ -100,6 +107,22 @@ class EbayApiAgent(Agent):
                 raise BlockedPage(message)
             raise ParseError(message)
         raise ParseError("neither an item_summary/search nor a getItem response")
+
+
+def _place_filters(query: ScoutQuery) -> list[str]:
+    """Items that ship to the search's country and, with a postal code and a radius,
+    that can be picked up within the radius (the Browse API's pickup filters)."""
+    if not query.country:
+        return []
+    filters = [f"deliveryCountry:{query.country}"]
+    if query.postal_code and query.radius_km:
+        filters += [
+            f"pickupCountry:{query.country}",
+            f"pickupPostalCode:{query.postal_code}",
+            f"pickupRadius:{query.radius_km}",
+            "pickupRadiusUnit:km",
+        ]
+    return filters
 
 
 def _load_json(body: bytes) -> Any:

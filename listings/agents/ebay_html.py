@@ -47,6 +47,7 @@ def _cls(name: str) -> str:
     return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
 
 
+KM_PER_MILE = 1.609344
 _ITEM_ID = re.compile(r"/itm/(?:[^/?#]+/)?(\d{9,15})(?:[/?#]|$)")
 _PLACEHOLDER_IDS = {"123456"}
 _CONDITION_PARAM = {"new": "1000", "used": "3000", "refurbished": "2500", "for_parts": "7000"}
@@ -99,6 +100,7 @@ _SELLER_FEEDBACK = re.compile(r"(\S+)\s+\d{1,3}(?:[.,]\d+)?\s?%")
 class EbayHtmlAgent(Agent):
     name = "ebay_html"
     server_side_filters = frozenset({"min_price", "max_price", "condition"})
+    place_filters = frozenset({"postal_code", "radius_km"})
 
     def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
         params = {"_nkw": query.text, "_sop": "10"}  # _sop=10: newly listed first
@@ -108,6 +110,11 @@ class EbayHtmlAgent(Agent):
             params["_udhi"] = str(query.max_price)
         if query.condition in _CONDITION_PARAM:
             params["LH_ItemCondition"] = _CONDITION_PARAM[query.condition]
+        if query.postal_code and query.radius_km:
+            # "Items within _sadis of _stpos"; the distance is in the site's unit (miles on
+            # ebay.com and ebay.co.uk, km on ebay.de: config.distance_unit).
+            unit_km = 1.0 if config.get("distance_unit") == "km" else KM_PER_MILE
+            params.update({"_stpos": query.postal_code, "_sadis": str(max(1, round(query.radius_km / unit_km))), "LH_PrefLoc": "99"})
         return FetchRequest(url=base_url.rstrip("/") + config.get("search_path", "/sch/i.html"), params=params)
 
     def parse(self, body: bytes, ctx: ParseContext) -> ParseResult:

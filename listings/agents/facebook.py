@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import quote
@@ -33,6 +34,16 @@ from listings.normalize import (
     to_decimal,
 )
 
+# Marketplace's city pages are /marketplace/<slug>/: the name in lower case without spaces
+# or accents ("sanfrancisco", "berlin", "london"), except a few it shortens.
+_CITY_SLUGS = {"new york city": "nyc", "new york": "nyc", "los angeles": "la", "washington": "dc"}
+
+
+def city_slug(city: str) -> str:
+    folded = unicodedata.normalize("NFKD", city).encode("ascii", "ignore").decode().casefold().strip()
+    return _CITY_SLUGS.get(folded) or re.sub(r"[^a-z0-9]", "", folded)
+
+
 _JSON_SCRIPT = re.compile(rb"<script[^>]*\btype=[\"']application/json[\"'][^>]*>(.*?)</script>", re.S | re.I)
 _LOGIN_WALL = (b'id="login_form"', b"/login/?next=", b"You must log in to continue")
 _NO_RESULTS_TYPES = {"MarketplaceSearchFeedNoResults"}
@@ -43,10 +54,13 @@ _SIGN = re.compile(r"^[^\d]*")
 class FacebookAgent(Agent):
     name = "facebook"
     server_side_filters = frozenset({"min_price", "max_price"})
+    place_filters = frozenset({"city", "radius_km"})
 
     def build_request(self, query: ScoutQuery, *, base_url: str, config: dict[str, Any]) -> FetchRequest:
-        city = quote(str(config.get("city", "nyc")), safe="")
+        city = quote(city_slug(query.city) if query.city else str(config.get("city", "nyc")), safe="")
         params = {"query": query.text, "sortBy": "creation_time_descend", "exact": "false"}
+        if query.city and query.radius_km:
+            params["radius"] = str(query.radius_km)  # kilometres, as Marketplace's own URLs say
         if query.min_price is not None:
             params["minPrice"] = str(int(query.min_price))
         if query.max_price is not None:

@@ -22,7 +22,10 @@ PRODUCTS: list[tuple[str, int]] = [
     ("Kids road bike 24 inch", 180),
 ]
 CONDITIONS = ["https://schema.org/UsedCondition", "https://schema.org/NewCondition", "https://schema.org/RefurbishedCondition"]
-CITIES = ["Brooklyn, NY", "Oakland, CA", "Austin, TX", "Portland, OR", "Chicago, IL"]
+# Where the items are (schema.org availableAtOrFrom): real towns the gazetteer knows, three
+# of them around San Francisco at different distances (Oakland 13 km, Berkeley 16 km,
+# San Jose 68 km) so that a search with a place and a radius has something to tell apart.
+CITIES = ["Brooklyn, NY", "Oakland, CA", "Austin, TX", "Portland, OR", "Chicago, IL", "Berkeley, CA", "San Jose, CA"]
 
 INITIAL_ITEMS = 24  # on the shelf when the shop opens: enough comparables to score deals
 NEW_ITEM_EVERY = 20.0  # seconds between new listings

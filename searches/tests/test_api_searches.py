@@ -121,11 +121,12 @@ def test_pause_and_resume(alice_api, alice, market):
     assert search.is_active and search.next_run_at >= before and search.next_run_at <= timezone.now()
 
 
-def test_market_summary_uses_the_search_currency_and_recent_listings(alice_api, alice, market):
+def test_market_summary_uses_convertible_prices_and_recent_listings(alice_api, alice, market):
     search = SearchFactory(owner=alice, currency="USD", marketplaces=[market])
     for price in ["100.00", "200.00", "300.00", "1000.00"]:
         MatchFactory(search=search, listing=ListingFactory(marketplace=market, price=Decimal(price)))
-    MatchFactory(search=search, listing=ListingFactory(marketplace=market, price=Decimal("5.00"), currency="EUR"))
+    # A currency without an ECB rate cannot be counted (conversion: test_money_and_market).
+    MatchFactory(search=search, listing=ListingFactory(marketplace=market, price=Decimal("5.00"), currency="XBT"))
     stale = ListingFactory(marketplace=market, price=Decimal("1.00"), last_seen_at=timezone.now() - timedelta(days=60))
     MatchFactory(search=search, listing=stale)
     MatchFactory(search=search, listing=ListingFactory(marketplace=market, price=None))
@@ -182,3 +183,14 @@ def test_page_size_is_capped(alice_api, alice, market, monkeypatch):
     body = alice_api.get("/api/v1/searches/?page_size=50").json()
     assert body["count"] == 3 and len(body["results"]) == 2
     assert body["next"].endswith("page=2&page_size=50")
+
+
+def test_every_write_through_the_api_is_an_event_with_ids_only(alice_api, alice, market, caplog):  # noqa: ANN001
+    caplog.set_level("INFO", logger="searches.services")
+    created = _create(alice_api)
+    search_id = created.json()["id"]
+    assert alice_api.patch(f"/api/v1/searches/{search_id}/", {"name": "Laptops"}, format="json").status_code == 200
+    assert alice_api.delete(f"/api/v1/searches/{search_id}/").status_code == 204
+    events = [(record.msg, record.search_id) for record in caplog.records if record.name == "searches.services"]
+    assert events == [("search_created", search_id), ("search_updated", search_id), ("search_deleted", search_id)]
+    assert alice.email not in caplog.text and "ThinkPad" not in caplog.text

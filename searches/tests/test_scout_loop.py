@@ -11,6 +11,7 @@ from alerts.models import Alert
 from alerts.services import alerts_process
 from listings.models import Listing, PriceObservation, ScrapeRun
 from listings.sandbox import catalogue
+from searches import scoring
 from searches.models import Match
 from searches.services import scout_group_run, scout_query_for
 from searches.tests.factories import SearchFactory
@@ -99,12 +100,26 @@ def test_a_price_drop_below_the_threshold_does_not_alert(sandbox_marketplace, sa
     assert Alert.objects.filter(kind=Alert.Kind.PRICE_DROP).count() == len(skus_dropping("fujifilm x100v"))
 
 
-def test_new_matches_get_a_deal_score_with_its_explanation(sandbox_marketplace) -> None:
+def test_new_matches_get_a_deal_score_from_comparables_in_their_condition(sandbox_marketplace, sandbox_clock) -> None:
+    sandbox_clock.advance(catalogue.NEW_ITEM_EVERY * 60)  # a fuller shelf: enough comparables per condition
     search = SearchFactory(query="fujifilm x100v", marketplaces=[sandbox_marketplace])
     run_scout(search, sandbox_marketplace)
-    scored = Match.objects.filter(search=search, deal_score__isnull=False)
-    assert scored.count() == Match.objects.filter(search=search).count() >= 5
-    assert "comparable listings" in scored.first().score_explanation
+    matches = list(Match.objects.filter(search=search).select_related("listing"))
+    scored = [match for match in matches if match.deal_score is not None]
+    assert scored, "no match was scored"
+    for match in scored:
+        assert "comparable listings" in match.score_explanation
+        assert match.score_confidence in ("high", "medium", "low")
+        assert match.comparables_count >= 5
+    # A match without a score has fewer than five other matches in its condition class.
+    for match in matches:
+        if match.deal_score is None:
+            same_class = [
+                other
+                for other in matches
+                if other.pk != match.pk and scoring.conditions_compare(other.listing.condition, match.listing.condition)
+            ]
+            assert len(same_class) < scoring.MIN_COMPARABLES
 
 
 def test_a_malformed_page_is_a_parse_error_that_writes_nothing_and_the_next_round_works(site, make_marketplace) -> None:  # noqa: ANN001
@@ -138,6 +153,30 @@ def test_a_dead_marketplace_is_a_failed_run_not_an_exception(settings, make_mark
     result = run_scout(search, shop)
     assert result.outcome.run.status == ScrapeRun.Status.HTTP_ERROR
     assert Listing.objects.count() == 0
+
+
+def test_a_search_with_a_place_and_radius_keeps_only_the_shops_listings_within_it(sandbox_marketplace, sandbox_clock) -> None:
+    from searches import geo
+    from searches.services import group_by_scout_query
+
+    sandbox_clock.advance(catalogue.NEW_ITEM_EVERY * 30)  # listings in Oakland, Berkeley and San Jose (68 km away)
+    near = SearchFactory(
+        query="fujifilm x100v", marketplaces=[sandbox_marketplace], radius_km=50, **geo.location_fields("San Francisco, CA", radius_km=50)
+    )
+    anywhere = SearchFactory(query="fujifilm x100v", marketplaces=[sandbox_marketplace])
+    groups = group_by_scout_query([near.pk, anywhere.pk])
+    assert [sorted(ids) for ids in groups.values()] == [sorted([near.pk, anywhere.pk])]  # the shop cannot filter by place: one fetch
+
+    (query,) = groups
+    scout_group_run(query=query, search_ids=[near.pk, anywhere.pk])
+
+    on_sale = {item.sku: item.city for item in catalogue.search(sandbox_clock.now, "fujifilm x100v")}
+    assert {"San Jose, CA", "Oakland, CA", "Berkeley, CA"} <= set(on_sale.values()), "the catalogue changed: pick another moment"
+    near_skus = set(Match.objects.filter(search=near).values_list("listing__external_id", flat=True))
+    assert near_skus == {sku for sku, city in on_sale.items() if city in ("Oakland, CA", "Berkeley, CA")}
+    assert set(Match.objects.filter(search=anywhere).values_list("listing__external_id", flat=True)) == set(on_sale)
+    for explanation in Match.objects.filter(search=near).values_list("match_explanation", flat=True):
+        assert explanation.endswith(("13 km away", "17 km away")), explanation  # Oakland, Berkeley
 
 
 def test_fuji_x100v_matches_every_fujifilm_x100v_of_the_sandbox(sandbox_marketplace) -> None:

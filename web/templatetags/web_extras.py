@@ -21,11 +21,27 @@ def subtract(value: float | Decimal, other: float | Decimal) -> float:
 
 
 @register.simple_tag
-def converted_price(listing: Any) -> str:
-    """The price in the viewer's currency where it differs from the listing's, once
-    currency conversion exists (engineer "geo"); empty until then."""
-    converted = getattr(listing, "converted_price", None)
-    currency = getattr(listing, "converted_currency", "")
-    if converted is None or not currency or currency == listing.currency:
+def converted_price(listing: Any, search: Any) -> str:
+    """The listing's price in its search's currency where that differs (with shipping when the
+    search asks for totals), by the conversion the API shows (engineer "geo"'s
+    searches.money.converted_amount with listings.money.current_rates); empty where there is
+    nothing to add, or before that conversion exists on this branch."""
+    try:
+        from listings.money import current_rates  # type: ignore[import-not-found,unused-ignore]
+        from searches.money import converted_amount  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
         return ""
-    return f"{converted} {currency}"
+    include_shipping = bool(getattr(search, "include_shipping", False))
+    if listing.price is None or (listing.currency == search.currency and not include_shipping):
+        return ""
+    converted = converted_amount(
+        listing.price,
+        listing.currency,
+        to_currency=search.currency,
+        rates=current_rates(),
+        shipping=listing.shipping,
+        include_shipping=include_shipping,
+    )
+    if converted is None:
+        return ""
+    return f"{converted.amount} {converted.currency}" + (" with shipping" if include_shipping else "")

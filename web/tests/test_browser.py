@@ -27,8 +27,6 @@ from searches.tasks import scout
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 AXE = Path(__file__).parent / "vendor" / "axe-4.14.1.min.js"
 SCREENSHOTS = Path(os.environ.get("WEB_SCREENSHOTS_DIR") or settings.BASE_DIR / "var" / "screenshots")
 DESKTOP, PHONE = (1280, 900), (390, 844)
@@ -42,40 +40,14 @@ def downloads() -> Iterator[Path]:
 
 
 @pytest.fixture
-def browser(downloads: Path) -> Iterator[object]:
-    if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
-        if os.environ.get("CI"):
-            pytest.fail("chromium and chromium-driver must be installed (Debian packages) for the browser test")
-        pytest.skip("chromium / chromium-driver not installed")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    profile = tempfile.mkdtemp(prefix="dealscout-chromium-")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--no-first-run",
-        "--disable-sync",
-        f"--user-data-dir={profile}",
-        f"--window-size={DESKTOP[0]},{DESKTOP[1]}",
-    ]:
-        options.add_argument(flag)
-    options.add_experimental_option("prefs", {"download.default_directory": str(downloads), "download.prompt_for_download": False})
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(30)
+def browser(chromium, downloads: Path) -> object:  # noqa: ANN001
+    driver = chromium(
+        flags=(f"--window-size={DESKTOP[0]},{DESKTOP[1]}",),
+        prefs={"download.default_directory": str(downloads), "download.prompt_for_download": False},
+        console="ALL",
+    )
     driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
-    try:
-        yield driver
-    finally:
-        driver.quit()
-        shutil.rmtree(profile, ignore_errors=True)
+    return driver
 
 
 def _wait(driver, condition, timeout: float = 20):  # noqa: ANN001, ANN202

@@ -17,7 +17,7 @@ from alerts.models import NotificationChannel
 from alerts.tests.factories import AlertFactory
 from listings.tests.factories import ListingFactory
 from searches.models import Match, Search
-from searches.tests.factories import MatchFactory
+from searches.tests.factories import MatchFactory, SearchFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -487,3 +487,11 @@ def test_an_absurd_id_is_a_404_not_an_overflow(web, path):
     url = path.format(big=2**70)
     response = web.post(url) if url.endswith(("save/", "read/")) else web.get(url)
     assert response.status_code == 404
+
+
+def test_a_price_in_another_currency_shows_the_converted_one(web, alice, market):
+    pytest.importorskip("searches.money", reason="currency conversion arrives with engineer geo's branch")
+    search = SearchFactory(owner=alice, currency="USD", marketplaces=[market])
+    MatchFactory(search=search, listing=ListingFactory(marketplace=market, price=Decimal("500"), currency="EUR"))
+    body = web.get("/").content.decode()
+    assert "500.00 EUR" in body and re.search(r'class="converted">≈ [0-9.]+ USD', body)

@@ -32,7 +32,9 @@ class Command(BaseCommand):
 
         say(f"==> Preparing the database ({database})")
         call_command("migrate", verbosity=0, interactive=False)
-        say("==> Creating demo data: two logins, the sandbox marketplace, three saved searches")
+        say(
+            f"==> Creating demo data: two logins, the sandbox marketplace, {len(demo.DEMO_SEARCHES)} saved searches (one with a place and radius)"
+        )
         demo.demo_data_create(sandbox_url=shop_url)
 
         log_dir = settings.VAR_DIR / "demo"
