@@ -17,10 +17,22 @@ class ScheduleSpec:
     func: str
     schedule_type: str  # a django_q Schedule.TYPE value
     minutes: int | None = None
+    # The setting naming the cluster (queue) whose scheduler fires it; None: the default cluster.
+    cluster_setting: str | None = None
+
+    def cluster(self) -> str | None:
+        from django.conf import settings
+
+        return (getattr(settings, self.cluster_setting) or None) if self.cluster_setting else None
 
 
 SCHEDULES = [
-    ScheduleSpec(name="dispatch-due-searches", func="searches.tasks.dispatch_due", schedule_type="I", minutes=1),
+    # On the dispatch cluster's own queue (settings.DISPATCH_CLUSTER), never behind a round's scouts.
+    ScheduleSpec(
+        name="dispatch-due-searches", func="searches.tasks.dispatch_due", schedule_type="I", minutes=1, cluster_setting="DISPATCH_CLUSTER"
+    ),
+    # Default cluster: when no dispatch cluster has fired the above for two minutes, dispatch here.
+    ScheduleSpec(name="dispatch-watchdog", func="searches.tasks.dispatch_watchdog", schedule_type="I", minutes=1),
     # Also sends the digests (hourly, daily, quiet hours, hourly cap) and the retries that came due.
     ScheduleSpec(name="deliver-due-alerts", func="alerts.tasks.deliver_due", schedule_type="I", minutes=1),
     # Marketplaces with no good run for MARKETPLACE_OUTAGE_AFTER_HOURS: tell the people who use them, once.
@@ -38,7 +50,7 @@ def ensure_schedules() -> list[str]:
 
     names = []
     for spec in SCHEDULES:
-        defaults: dict[str, Any] = {"func": spec.func, "schedule_type": spec.schedule_type, "repeats": -1}
+        defaults: dict[str, Any] = {"func": spec.func, "schedule_type": spec.schedule_type, "repeats": -1, "cluster": spec.cluster()}
         if spec.minutes is not None:
             defaults["minutes"] = spec.minutes
         Schedule.objects.update_or_create(name=spec.name, defaults=defaults)

@@ -183,6 +183,16 @@ else:
 # mid-scout loses its task on the Redis broker): searches.services.claim_lease.
 SCOUT_CLAIM_LEASE_SECONDS = env_int("SCOUT_CLAIM_LEASE_SECONDS", env_int("Q_TIMEOUT", 120, minimum=10) + 120, minimum=1)
 
+# The dispatcher (schedule dispatch-due-searches and its follow-ups) runs on its own queue,
+# served by a small qcluster started with Q_CLUSTER_NAME=<this name>, so that a tick never
+# waits behind a round's scouts on the default queue. Empty: it runs on the default queue.
+# With no cluster of that name alive, searches.tasks.dispatch_watchdog (default queue)
+# runs the dispatch itself: see docs/RUNBOOK.md.
+DISPATCH_CLUSTER = env_str("Q_DISPATCH_CLUSTER", "dealscout-dispatch").strip()
+# Distinct queries one dispatch tick queues at most (the rest: a follow-up dispatch task).
+# Queueing is ~0.1-0.5 ms a scout (core.taskqueue), so even the cap fits the 40 s budget.
+DISPATCH_MAX_GROUPS_PER_TICK = env_int("DISPATCH_MAX_GROUPS_PER_TICK", 20000, minimum=1)
+
 Q_CLUSTER = {
     "name": "dealscout",
     "workers": env_int("Q_WORKERS", 2, minimum=1),
@@ -195,6 +205,9 @@ Q_CLUSTER = {
     "ack_failures": True,
     "label": "Task queue",
 }
+# A qcluster started with Q_CLUSTER_NAME=DISPATCH_CLUSTER takes these over the above
+# (django_q.conf reads ALT_CLUSTERS, and requires it for any Q_CLUSTER_NAME).
+Q_CLUSTER["ALT_CLUSTERS"] = {DISPATCH_CLUSTER: {"workers": env_int("Q_DISPATCH_WORKERS", 1, minimum=1)}} if DISPATCH_CLUSTER else {}
 if REDIS_URL:
     Q_CLUSTER["django_redis"] = "default"
 else:

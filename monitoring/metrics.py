@@ -46,6 +46,14 @@ dispatch_duration_seconds = Histogram(
     "Time one dispatch_due run spent claiming, grouping and queueing (its budget is 40 s of a 60 s tick).",
     buckets=(0.1, 0.5, 1, 2.5, 5, 10, 20, 30, 40, 60),
 )
+dispatch_enqueue_seconds = Histogram(
+    "dispatch_enqueue_seconds",
+    "Time one dispatch_due run spent queueing its scouts (counted against its budget).",
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 20, 40),
+)
+dispatch_watchdog_runs_total = Counter(
+    "dispatch_watchdog_runs_total", "Dispatches the default cluster ran itself because no dispatch cluster fired the schedule."
+)
 records_purged_total = Counter("records_purged_total", "Rows deleted by the retention purge, by kind.", ["kind"])
 
 # Set in each process while it answers; summed over the live processes only.

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from alerts.services import AlertEvent, alerts_notify
+from core import taskqueue
 from core.errors import DomainError
 from core.usercache import user_views_forget
 from listings import places
@@ -40,6 +41,9 @@ CLAIM_BATCH = 5000
 # so that the next tick never finds its predecessor still running (the schedule fires
 # every 60 s) and the work is shared by whichever cluster picks the follow-up up.
 DISPATCH_BUDGET_SECONDS = 40.0
+# What queueing one scout costs, before a tick has measured it (then: the last tick's figure).
+ENQUEUE_SECONDS_PER_GROUP_FLOOR = 0.0005
+_enqueue_seconds_per_group = 0.002
 
 
 @dataclass
@@ -92,8 +96,9 @@ def claim_lease() -> timedelta:
     The Redis broker pops a task off its list: a worker killed mid-scout (OOM, a pod
     evicted, kill -9) takes it along, and nothing retries it. So a scout, when it starts,
     moves its searches' next run to this lease (searches_scout_started); when it finishes,
-    on by their interval. (The claim itself moves them on by a whole interval: a task that
-    waits in a long queue is not lost.)
+    on by their interval. (The claim holds them for the lease too, until the dispatcher has
+    queued their scouts; then for a whole interval: a task that waits in a long queue is
+    not queued twice.)
     A scout that never finishes leaves the search due again once the lease is over, and
     the next dispatch queues it again. Longer than a task may run (Q_TIMEOUT) plus a margin.
     """
@@ -114,14 +119,11 @@ def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Searc
             .order_by("next_run_at")
             .only("id", "interval_minutes")[:limit]
         )
-        by_interval: dict[int, list[int]] = defaultdict(list)
-        for search in due:
-            by_interval[search.interval_minutes].append(search.pk)
-        for interval, ids in by_interval.items():
-            # A whole interval while the scout waits in the queue (a round's queue may take
-            # longer than the lease to drain: a lease counted from the claim would queue
-            # every waiting search again); the lease starts when the scout does.
-            Search.objects.filter(pk__in=ids).update(next_run_at=now + timedelta(minutes=interval), last_run_at=now)
+        # The lease only, until the scouts are queued (searches_queued then holds them for
+        # their interval: a round's queue may take longer than the lease to drain). So a
+        # dispatcher that dies between this commit and its queueing strands nothing for
+        # longer than the lease.
+        Search.objects.filter(pk__in=[search.pk for search in due]).update(next_run_at=now + claim_lease(), last_run_at=now)
     return due
 
 
@@ -157,42 +159,70 @@ def group_by_scout_query(search_ids: list[int]) -> dict[ScoutQuery, list[int]]:
     return dict(groups)
 
 
-def dispatch_due(*, now: datetime | None = None, budget_seconds: float | None = None, batch: int | None = None) -> DispatchResult:
+def dispatch_due(
+    *,
+    now: datetime | None = None,
+    budget_seconds: float | None = None,
+    batch: int | None = None,
+    max_groups: int | None = None,
+    follow_up_cluster: str | None = "",
+) -> DispatchResult:
     """Claim every due search, batch after batch, and queue one ``scout`` per distinct ScoutQuery.
 
     Each batch is claimed in its own short transaction (``searches_claim_due``: skip-locked,
     so any number of dispatchers may run at once and none claims a search another holds).
-    The groups of all batches are merged before queueing, so a query shared by searches of
-    two batches is still fetched once. When the time budget runs out with searches still
-    due, what was claimed is queued and a follow-up ``dispatch_due`` task takes the rest.
+    The groups of the tick's batches are merged before queueing, so a query shared by
+    searches of two batches is still fetched once. Queueing counts against the budget:
+    claiming stops once the time spent plus the estimated cost of queueing what is pending
+    reaches ``budget_seconds``, or once ``max_groups`` (DISPATCH_MAX_GROUPS_PER_TICK) groups
+    are pending; then what was claimed is queued (in chunks, ``core.taskqueue``) and, if
+    searches are still due, a follow-up ``dispatch_due`` task on the dispatch queue takes
+    the rest (``follow_up_cluster``; "" for DISPATCH_CLUSTER, None for the default queue). A claim holds its searches for the lease only; once their scouts are queued
+    they are held for their interval (``searches_queued``), so a dispatcher that dies
+    between the two strands nothing for longer than a lease.
     """
-    from django_q.tasks import async_task
-
     now = now or timezone.now()
     budget = DISPATCH_BUDGET_SECONDS if budget_seconds is None else budget_seconds
     size = batch or CLAIM_BATCH
+    cap = max_groups or settings.DISPATCH_MAX_GROUPS_PER_TICK
     started = time.monotonic()
     groups: dict[ScoutQuery, list[int]] = defaultdict(list)
+    by_interval: dict[int, list[int]] = defaultdict(list)
     claimed = batches = 0
     handed_over = False
     while True:
         due = searches_claim_due(now=now, limit=size)
         batches += 1
         claimed += len(due)
+        for search in due:
+            by_interval[search.interval_minutes].append(search.pk)
         for query, ids in group_by_scout_query([search.pk for search in due]).items():
             groups[query].extend(ids)
         if len(due) < size:
             break
-        if time.monotonic() - started >= budget:
+        spent = time.monotonic() - started
+        if len(groups) >= cap or spent + len(groups) * _enqueue_seconds_per_group >= budget:
             handed_over = True
             break
     ready = dict(groups)
+    claim_seconds = time.monotonic() - started
 
     def queue() -> None:
-        for query, ids in ready.items():
-            async_task("searches.tasks.scout", query.to_dict(), ids, task_name=f"scout:{query.key()}", group="scout")
+        global _enqueue_seconds_per_group
+
+        began = time.monotonic()
+        # The scouts go to the default cluster's queue, where the workers listen.
+        taskqueue.enqueue_many(
+            "searches.tasks.scout", (((query.to_dict(), ids), f"scout:{query.key()}") for query, ids in ready.items()), group="scout"
+        )
+        searches_queued(by_interval=by_interval, claimed_at=now)
         if handed_over:
-            async_task("searches.tasks.dispatch_due", task_name="dispatch-due:follow-up", group="dispatch")
+            dispatch_follow_up(cluster=(settings.DISPATCH_CLUSTER or None) if follow_up_cluster == "" else follow_up_cluster)
+        took = time.monotonic() - began
+        metrics.dispatch_enqueue_seconds.observe(took)
+        if ready:
+            _enqueue_seconds_per_group = max(took / len(ready), ENQUEUE_SECONDS_PER_GROUP_FLOOR)
+        logger.info("dispatch_queued", extra={"scouts_queued": len(ready), "handed_over": handed_over, "duration_ms": round(took * 1000)})
 
     transaction.on_commit(queue)
     elapsed = time.monotonic() - started
@@ -205,10 +235,60 @@ def dispatch_due(*, now: datetime | None = None, budget_seconds: float | None = 
             "scouts_queued": len(ready),
             "batches": batches,
             "handed_over": handed_over,
+            "claim_ms": round(claim_seconds * 1000),
             "duration_ms": round(elapsed * 1000),
         },
     )
     return DispatchResult(claimed=claimed, groups=ready, batches=batches, handed_over=handed_over)
+
+
+def dispatch_follow_up(*, cluster: str | None) -> None:
+    """Queue one more dispatch on that cluster's queue (the dispatch cluster's: never behind the scouts)."""
+    from django_q.tasks import async_task
+
+    async_task("searches.tasks.dispatch_due", task_name="dispatch-due:follow-up", group="dispatch", cluster=cluster)
+
+
+# The dispatch cluster's scheduler moves the schedule's next run on every tick; this far
+# behind, no cluster of that name is alive.
+DISPATCH_CLUSTER_ABSENT_AFTER = timedelta(minutes=2)
+
+
+def dispatch_watchdog(*, now: datetime | None = None) -> DispatchResult | None:
+    """On the default cluster: dispatch here if no dispatch cluster has fired its schedule lately.
+
+    Schedules with a cluster name are fired only by a qcluster of that name (django_q's
+    scheduler); without one (not deployed, crashed, a demo started by hand) no search
+    would ever be dispatched. Returns None when the dispatch cluster is alive (or there
+    is none configured: the schedule then runs on the default cluster itself).
+    """
+    from django_q.models import Schedule
+
+    name = settings.DISPATCH_CLUSTER
+    now = now or timezone.now()
+    if not name:
+        return None
+    row = Schedule.objects.filter(name="dispatch-due-searches", cluster=name).only("next_run").first()
+    if row is None or row.next_run is None or row.next_run > now - DISPATCH_CLUSTER_ABSENT_AFTER:
+        return None
+    logger.warning("dispatch_cluster_absent", extra={"cluster": name, "schedule_next_run": row.next_run.isoformat()})
+    metrics.dispatch_watchdog_runs_total.inc()
+    return dispatch_due(now=now, follow_up_cluster=None)
+
+
+def searches_queued(*, by_interval: dict[int, list[int]], claimed_at: datetime) -> int:
+    """Their scouts are queued: hold the claimed searches for their interval, not the lease.
+
+    Only rows still as the claim left them: a scout that already finished moved them on itself.
+    """
+    lease_end = claimed_at + claim_lease()
+    moved = 0
+    for interval, ids in by_interval.items():
+        for start in range(0, len(ids), CLAIM_BATCH):
+            moved += Search.objects.filter(pk__in=ids[start : start + CLAIM_BATCH], last_run_at=claimed_at, next_run_at=lease_end).update(
+                next_run_at=claimed_at + timedelta(minutes=interval)
+            )
+    return moved
 
 
 @dataclass

@@ -12,6 +12,11 @@ def dispatch_due() -> int:
     return services.dispatch_due().claimed
 
 
+def dispatch_watchdog() -> str:
+    result = services.dispatch_watchdog()
+    return "dispatch cluster alive" if result is None else f"no dispatch cluster: dispatched here, claimed {result.claimed}"
+
+
 def scout(query: dict[str, Any], search_ids: list[int]) -> str:
     result = services.scout_group_run(query=ScoutQuery.from_dict(query), search_ids=search_ids)
     return result.outcome.run.status

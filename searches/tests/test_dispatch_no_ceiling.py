@@ -6,8 +6,10 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django_q.brokers import get_broker
 
 from searches.models import Search
 from searches.monitoring_hooks import searches_overdue
@@ -39,7 +41,10 @@ def test_past_its_budget_the_dispatcher_queues_what_it_claimed_and_a_follow_up(b
     with django_capture_on_commit_callbacks(execute=True):
         result = dispatch_due(batch=25, budget_seconds=0)
     assert (result.claimed, result.handed_over) == (25, True)
-    assert broker.queue_size() == len(result.groups) + 1  # the scouts, then the follow-up dispatch
+    assert broker.queue_size() == len(result.groups)  # the scouts, on the default queue
+    dispatch_queue = get_broker(settings.DISPATCH_CLUSTER)
+    assert dispatch_queue.queue_size() == 1  # the follow-up, on the dispatch cluster's own queue
+    dispatch_queue.purge_queue()
     assert Search.objects.filter(next_run_at__lte=timezone.now()).count() == 35
     with django_capture_on_commit_callbacks(execute=True):
         follow_up = dispatch_due(batch=25)
