@@ -359,6 +359,13 @@ def start_clusters(args: argparse.Namespace, logdir: Path) -> list[subprocess.Po
         clusters.append(
             subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
         )
+    # The dispatcher's own small cluster (settings.DISPATCH_CLUSTER): its ticks never wait
+    # behind the round's scouts on the default queue.
+    out = open(logdir / "qcluster-dispatch.log", "w")  # noqa: SIM115 - closed with the process
+    dispatch_env = {**env, "Q_CLUSTER_NAME": "dealscout-dispatch", "Q_DISPATCH_WORKERS": "1"}
+    clusters.append(
+        subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=dispatch_env, stdout=out, stderr=subprocess.STDOUT)
+    )
     return clusters
 
 
@@ -467,7 +474,7 @@ def main() -> None:
     from searches.models import Match, Search
 
     broker = get_broker()
-    say(f"starting {args.clusters} qclusters x {args.workers} workers; logs in {logdir}")
+    say(f"starting {args.clusters} qclusters x {args.workers} workers and the dispatch cluster; logs in {logdir}")
     clusters = start_clusters(args, logdir)
     peaks: dict[int, float] = {}
     depth: list[tuple[float, int, int]] = []

@@ -211,9 +211,13 @@ def dispatch_due(
         global _enqueue_seconds_per_group
 
         began = time.monotonic()
-        # The scouts go to the default cluster's queue, where the workers listen.
+        # The scouts go to the default cluster's queue, where the workers listen, named
+        # explicitly: in the dispatch cluster, django_q's default queue is its own.
         taskqueue.enqueue_many(
-            "searches.tasks.scout", (((query.to_dict(), ids), f"scout:{query.key()}") for query, ids in ready.items()), group="scout"
+            "searches.tasks.scout",
+            (((query.to_dict(), ids), f"scout:{query.key()}") for query, ids in ready.items()),
+            group="scout",
+            cluster=settings.Q_CLUSTER["name"],
         )
         searches_queued(by_interval=by_interval, claimed_at=now)
         if handed_over:

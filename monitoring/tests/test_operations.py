@@ -266,3 +266,18 @@ def test_the_qcluster_autoscaler_scales_on_the_queue_metric_the_adapter_serves()
     from monitoring.metrics import SCRAPE_TIME_GAUGES
 
     assert served[external[0]["metric"]["name"]].split("{")[0] in SCRAPE_TIME_GAUGES
+
+
+def test_the_dispatch_deployment_runs_one_cluster_of_the_dispatch_schedule_name():
+    from django.conf import settings
+
+    from dealscout.schedules import SCHEDULES
+
+    doc = yaml.safe_load((K8S / "dispatch-deployment.yaml").read_text())
+    (container, *_sidecars) = doc["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item.get("value") for item in container["env"]}
+    assert doc["spec"]["replicas"] == 1
+    assert "qcluster" in container["command"][-1]
+    assert env["Q_CLUSTER_NAME"] == settings.DISPATCH_CLUSTER
+    (dispatch,) = [spec for spec in SCHEDULES if spec.name == "dispatch-due-searches"]
+    assert dispatch.cluster() == env["Q_CLUSTER_NAME"]

@@ -112,3 +112,16 @@ def test_with_no_dispatch_cluster_alive_the_watchdog_dispatches_on_the_default_c
         result = dispatch_watchdog()
     assert result is not None and result.claimed == 6
     assert broker.queue_size() == 3
+
+
+def test_a_dispatch_run_on_the_dispatch_cluster_queues_the_scouts_on_the_default_queue(
+    broker,  # noqa: F811
+    dispatch_queue,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+) -> None:
+    make_due_searches(8, 4)
+    monkeypatch.setattr(Conf, "CLUSTER_NAME", settings.DISPATCH_CLUSTER)  # inside a dealscout-dispatch qcluster
+    with django_capture_on_commit_callbacks(execute=True):
+        dispatch_due(batch=4, max_groups=2)  # and a follow-up
+    assert (broker.queue_size(), dispatch_queue.queue_size()) == (4, 1)

@@ -13,7 +13,7 @@ from dealscout import demo
 
 
 class Command(BaseCommand):
-    help = "Migrate, create demo data, and run the web server, a qcluster and the sandbox marketplace."
+    help = "Migrate, create demo data, and run the web server, the qclusters (workers, dispatcher) and the sandbox marketplace."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--check", action="store_true", help="wait for the first alert, print it, stop, exit 0")
@@ -41,10 +41,13 @@ class Command(BaseCommand):
         log_dir.mkdir(parents=True, exist_ok=True)
         procs = demo.DemoProcesses(log_dir=log_dir)
         env = demo.child_env(site_url=web_url)
-        say("==> Starting the sandbox marketplace, the web server and a django-q2 cluster")
+        say("==> Starting the sandbox marketplace, the web server and the django-q2 clusters (workers, dispatcher)")
         procs.start("sandbox", [demo.python(), "-m", "listings.sandbox", "--port", str(shop_port)], env)
         procs.start("web", [demo.python(), "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"], env)
         procs.start("qcluster", [demo.python(), "manage.py", "qcluster"], env)
+        if settings.DISPATCH_CLUSTER:  # the dispatcher's own small cluster and queue (docs/ARCHITECTURE.md)
+            dispatch_env = {**env, "Q_CLUSTER_NAME": settings.DISPATCH_CLUSTER, "Q_DISPATCH_WORKERS": "1"}
+            procs.start("dispatch", [demo.python(), "manage.py", "qcluster"], dispatch_env)
         try:
             if not demo.wait_for_http(f"{web_url}/health", timeout=60, procs=procs) or not demo.wait_for_http(
                 f"{shop_url}/robots.txt", timeout=30, procs=procs
@@ -75,7 +78,7 @@ class Command(BaseCommand):
         )
         say(f"  Sandbox shop      {shop_url}/search?q=fujifilm")
         say(f"  Health            {web_url}/health")
-        say(f"  Logs              {log_dir}/ (web.log, qcluster.log, sandbox.log)")
+        say(f"  Logs              {log_dir}/ (web.log, qcluster.log, dispatch.log, sandbox.log)")
         say(f"  E-mails           {self._mail_location(log_dir)}")
         say("The dispatcher runs every minute: the first deals (on the web app's Deals page) and alerts appear within about two minutes.")
 
