@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from core.errors import DomainError
 from listings.textnorm import NormalizedTitle, fold, term_atoms, term_key
@@ -229,6 +230,9 @@ class _Clause:
     alternatives: tuple[tuple[_Term, ...], ...]
     shown: str
     plain_key: str = ""  # set for a plain word: it may join its neighbours ("pro max" = "promax")
+    # A maker's name (searches/data/brands.txt) in a query that also names a model code:
+    # sellers often leave the maker out ("X100V silver"), so the code alone is enough.
+    implied_by_model: bool = False
 
 
 @dataclass(frozen=True)
@@ -326,7 +330,9 @@ class CompiledQuery:
         if missing:
             found: dict[int, str] = {}
             self._join_neighbours(title, found)
-            if any(index not in found for index in missing):
+            if any(index not in found and not self.required[index].implied_by_model for index in missing):
+                return False
+            if any(index not in found for index in missing) and _names_another_maker(self.required, title):
                 return False
         return not any(_clause_found(clause, title) for clause in self.excluded)
 
@@ -338,7 +344,14 @@ class CompiledQuery:
                 found[index] = hit
         if len(found) < len(self.required):
             self._join_neighbours(title, found)
-        missing = tuple(clause.shown for index, clause in enumerate(self.required) if index not in found)
+        implied = tuple(clause.shown for index, clause in enumerate(self.required) if index not in found and clause.implied_by_model)
+        if implied and _names_another_maker(self.required, title):
+            implied = ()  # "Canon X100V" names another maker: the missing one is missing
+        missing = tuple(
+            clause.shown
+            for index, clause in enumerate(self.required)
+            if index not in found and (not clause.implied_by_model or not implied)
+        )
         excluded_by = tuple(hit for clause in self.excluded if (hit := _clause_hit(clause, title)) is not None)
         matched = tuple(dict.fromkeys(found[index] for index in sorted(found)))
         parts = []
@@ -346,6 +359,8 @@ class CompiledQuery:
             parts.append("matched " + ", ".join(matched))
         if missing:
             parts.append("missing " + ", ".join(f"'{word}'" for word in missing))
+        if implied:
+            parts.append("maker " + ", ".join(f"'{word}'" for word in implied) + " not named, implied by the model")
         parts.append("excluded: " + (", ".join(excluded_by) if excluded_by else "none"))
         ok = bool(self.required) and not missing and not excluded_by
         return TextVerdict(ok, "; ".join(parts), matched, missing, excluded_by)
@@ -409,7 +424,51 @@ def compile_query(text: str, *, excluded: Iterable[str] = (), aliases: AliasTabl
             extra.append(Word(words[0]))
         elif words:
             extra.append(Phrase(words))
-    required = tuple(_clauses(parsed.required, aliases))
+    required = _mark_implied_makers(tuple(_clauses(parsed.required, aliases)))
     excluded_clauses = tuple(_clauses((*parsed.excluded, *extra), aliases))
     vocabulary = frozenset(term.key for clause in required for alternative in clause.alternatives for term in alternative)
     return CompiledQuery(text, required, excluded_clauses, vocabulary)
+
+
+# --- Makers implied by a model code -----------------------------------------------------
+
+BRANDS_FILE = Path(__file__).resolve().parent / "data" / "brands.txt"
+_MODEL_CODE = re.compile(r"^(?=.*[a-z])(?=.*\d)[a-z\d]{3,}$")
+
+
+def _load_brands() -> tuple[str, ...]:
+    lines = BRANDS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(line.strip() for line in lines if line.strip() and not line.lstrip().startswith("#"))
+
+
+_BRAND_NAMES = _load_brands()
+BRANDS = frozenset(term_key(name) for name in _BRAND_NAMES)
+_BRAND_TERMS = tuple(_term(name) for name in _BRAND_NAMES)
+
+
+def _names_another_maker(required: tuple[_Clause, ...], title: NormalizedTitle) -> bool:
+    """Does the title name a maker the query did not ask for ("Canon ..." for "fuji x100v")?"""
+    asked = {term.key for clause in required if clause.implied_by_model for alternative in clause.alternatives for term in alternative}
+    return any(term.key not in asked and term.find(title) is not None for term in _BRAND_TERMS)
+
+
+def _is_model_code(clause: _Clause) -> bool:
+    """A plain word of letters and digits, three or more long (x100v, a7iii, ps5, rtx4090)."""
+    if len(clause.alternatives) < 1 or any(len(alternative) != 1 for alternative in clause.alternatives[:1]):
+        return False
+    term = clause.alternatives[0][0]
+    return not term.prefix and bool(_MODEL_CODE.match(term.key))
+
+
+def _mark_implied_makers(required: tuple[_Clause, ...]) -> tuple[_Clause, ...]:
+    """A maker's name may be missing from a title when the query names a model code too.
+
+    "fuji x100v" finds "X100V silver body": the code says the maker. A query without a
+    code ("apple iphone") keeps every word required, and a query of a maker alone keeps it.
+    """
+    if not any(_is_model_code(clause) for clause in required):
+        return required
+    return tuple(
+        replace(clause, implied_by_model=True) if term_key(clause.shown) in BRANDS and not _is_model_code(clause) else clause
+        for clause in required
+    )

@@ -148,3 +148,25 @@ def test_ordinals_and_inch_marks_are_written_many_ways() -> None:
         assert ok("macbook pro 13 inch", title), title
     assert not ok('macbook pro 13"', "MacBook Pro 13 M1")
     assert not ok("laptop 2 inch", "2 in 1 laptop")  # "in" is an inch only when glued to its number
+
+
+def test_a_maker_left_out_of_a_title_is_implied_by_the_model_code() -> None:
+
+    query = compile_query("fuji x100v")
+    verdict = query.test(normalize_title("X100V silver, mint"))
+    assert verdict.ok and "implied by the model" in verdict.why
+    assert query.matches(normalize_title("X100V silver, mint"))
+
+
+def test_a_title_naming_another_maker_does_not_get_the_missing_one_implied() -> None:
+
+    query = compile_query("fuji x100v")
+    assert not query.matches(normalize_title("Canon X100V"))
+    verdict = query.test(normalize_title("Canon X100V"))
+    assert not verdict.ok and "missing 'fuji'" in verdict.why
+
+
+def test_without_a_model_code_the_maker_stays_required() -> None:
+
+    assert not compile_query("sony camera").matches(normalize_title("Camera bag"))
+    assert not compile_query("nikon").matches(normalize_title("D750 body"))

@@ -51,9 +51,12 @@ def browser(chromium, downloads: Path) -> object:  # noqa: ANN001
 
 
 def _wait(driver, condition, timeout: float = 20):  # noqa: ANN001, ANN202
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    # A condition that reads an element while the page is being replaced (a form's POST
+    # and redirect) meets a stale element: that is "not yet", so ask again.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
 def _axe(driver, page: str) -> None:  # noqa: ANN001
