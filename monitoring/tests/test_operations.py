@@ -281,3 +281,9 @@ def test_the_dispatch_deployment_runs_one_cluster_of_the_dispatch_schedule_name(
     assert env["Q_CLUSTER_NAME"] == settings.DISPATCH_CLUSTER
     (dispatch,) = [spec for spec in SCHEDULES if spec.name == "dispatch-due-searches"]
     assert dispatch.cluster() == env["Q_CLUSTER_NAME"]
+    # Its metrics sidecar is scraped: a headless Service selects the pod.
+    services = [d for d in yaml.safe_load_all((K8S / "service.yaml").read_text()) if d]
+    labels = doc["spec"]["template"]["metadata"]["labels"]
+    assert any(
+        all(labels.get(k) == v for k, v in s["spec"]["selector"].items()) for s in services if s["metadata"]["name"] == "dealscout-dispatch"
+    )

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         except KeyboardInterrupt:
             say("")
         finally:
-            say("==> Stopping the web server, the qcluster and the sandbox ...")
+            say("==> Stopping the web server, the qclusters and the sandbox ...")
             procs.stop()
             say("Stopped.")
 
