@@ -193,8 +193,11 @@ DISPATCH_CLUSTER = env_str("Q_DISPATCH_CLUSTER", "dealscout-dispatch").strip()
 # Queueing is ~0.1-0.5 ms a scout (core.taskqueue), so even the cap fits the 40 s budget.
 DISPATCH_MAX_GROUPS_PER_TICK = env_int("DISPATCH_MAX_GROUPS_PER_TICK", 20000, minimum=1)
 
+# The default cluster's name, which is its queue's: the workers listen there, and the
+# dispatch cluster names it when it queues scouts (its own default queue is its own).
+SCOUT_CLUSTER = "dealscout"
 Q_CLUSTER = {
-    "name": "dealscout",
+    "name": SCOUT_CLUSTER,
     "workers": env_int("Q_WORKERS", 2, minimum=1),
     "timeout": env_int("Q_TIMEOUT", 120, minimum=10),
     # retry must exceed timeout, or a slow task is handed to a second worker.
