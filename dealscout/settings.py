@@ -195,9 +195,9 @@ DISPATCH_MAX_GROUPS_PER_TICK = env_int("DISPATCH_MAX_GROUPS_PER_TICK", 20000, mi
 
 # The default cluster's name, which is its queue's: the workers listen there, and the
 # dispatch cluster names it when it queues scouts (its own default queue is its own).
-SCOUT_CLUSTER = "dealscout"
+WORKER_CLUSTER = "dealscout"
 Q_CLUSTER = {
-    "name": SCOUT_CLUSTER,
+    "name": WORKER_CLUSTER,
     "workers": env_int("Q_WORKERS", 2, minimum=1),
     "timeout": env_int("Q_TIMEOUT", 120, minimum=10),
     # retry must exceed timeout, or a slow task is handed to a second worker.

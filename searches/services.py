@@ -218,7 +218,7 @@ def dispatch_due(
             "searches.tasks.scout",
             (((query.to_dict(), ids), f"scout:{query.key()}") for query, ids in ready.items()),
             group="scout",
-            cluster=settings.SCOUT_CLUSTER,
+            cluster=settings.WORKER_CLUSTER,
         )
         searches_queued(by_interval=by_interval, claimed_at=now)
         if handed_over:
