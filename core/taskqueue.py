@@ -7,6 +7,12 @@ keys async_task sets, signed with django_q's SignedPackage, the pre_enqueue sign
 and pushes a chunk of them at once: RPUSH with many values on Redis, bulk_create on the
 ORM broker, one enqueue each on any other broker. In sync mode (tests, Conf.SYNC) it
 falls back to async_task, which runs each task in place.
+
+``ahead=True`` puts the tasks at the head of the queue instead, in the order given, for
+work that must not wait behind a backlog (an alert to send, a scout whose search is due
+sooner than the queue's tail). Only the Redis broker has an order to rely on (workers
+BLPOP its list's head): there it is LPUSH. The ORM broker dequeues in no set order,
+so there ``ahead`` changes nothing.
 """
 
 from __future__ import annotations
@@ -25,8 +31,12 @@ def enqueue_many(
     *,
     group: str,
     cluster: str | None = None,
+    ahead: bool = False,
 ) -> int:
-    """Queue ``func(*args)`` for each ``(args, task_name)``; return how many were queued."""
+    """Queue ``func(*args)`` for each ``(args, task_name)``; return how many were queued.
+
+    ``ahead``: at the head of the queue (Redis), the first call first.
+    """
     from django_q.brokers import get_broker
     from django_q.brokers.orm import ORM
     from django_q.brokers.redis_broker import Redis
@@ -46,9 +56,14 @@ def enqueue_many(
     broker = get_broker(cluster)
     count = 0
     packs: list[str] = []
+    # LPUSH of [a, b] leaves b at the head: push each chunk reversed, the last chunk first.
+    # So the packages for the head are all built before the first push.
+    head_chunks: list[list[str]] = []
 
     def push() -> None:
-        if isinstance(broker, Redis):
+        if ahead and isinstance(broker, Redis):
+            head_chunks.append(packs[::-1])
+        elif isinstance(broker, Redis):
             broker.connection.rpush(broker.list_key, *packs)
         elif isinstance(broker, ORM):
             now = timezone.now()
@@ -77,4 +92,26 @@ def enqueue_many(
             push()
     if packs:
         push()
+    for chunk in reversed(head_chunks):
+        broker.connection.lpush(broker.list_key, *chunk)
     return count
+
+
+def can_queue_ahead(cluster: str | None = None) -> bool:
+    """Whether ``enqueue_many(..., ahead=True)`` really puts tasks first on that cluster's broker."""
+    from django_q.brokers import get_broker
+    from django_q.brokers.redis_broker import Redis
+    from django_q.conf import Conf
+
+    return not Conf.SYNC and isinstance(get_broker(cluster), Redis)
+
+
+def queue_size(cluster: str | None = None) -> int | None:
+    """Tasks waiting in that cluster's queue (None when the broker cannot tell or is unreachable)."""
+    from django_q.brokers import get_broker
+
+    try:
+        size = get_broker(cluster).queue_size()
+    except Exception:  # noqa: BLE001 - a broker that cannot answer is treated as "unknown"
+        return None
+    return int(size) if size is not None else None

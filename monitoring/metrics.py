@@ -51,6 +51,10 @@ dispatch_enqueue_seconds = Histogram(
     "Time one dispatch_due run spent queueing its scouts (counted against its budget).",
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 2.5, 5, 10, 20, 40),
 )
+dispatch_scouts_ahead_total = Counter(
+    "dispatch_scouts_ahead_total",
+    "Scouts queued at the head of the workers' queue: due before the queue's tail (searches.queue_order; Redis broker).",
+)
 dispatch_watchdog_runs_total = Counter(
     "dispatch_watchdog_runs_total", "Dispatches the default cluster ran itself because no dispatch cluster fired the schedule."
 )

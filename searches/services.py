@@ -5,18 +5,21 @@ from __future__ import annotations
 import logging
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from alerts.services import AlertEvent, alerts_notify
 from core import taskqueue
+from core.cache import CACHE_ERRORS
 from core.errors import DomainError
 from core.usercache import user_views_forget
 from listings import places
@@ -25,7 +28,7 @@ from listings.models import Listing, Marketplace
 from listings.money import Rates, current_rates
 from listings.services import ScoutOutcome, UpsertResult, marketplace_scout
 from monitoring import metrics
-from searches import geo, matching, money, scoring, selectors
+from searches import geo, matching, money, queue_order, scoring, selectors
 from searches.aliases import alias_table
 from searches.models import Match, Search
 from searches.query import AliasTable
@@ -118,7 +121,7 @@ def searches_claim_due(*, now: datetime, limit: int = CLAIM_BATCH) -> list[Searc
             Search.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(is_active=True, next_run_at__lte=now, owner__is_active=True)
             .order_by("next_run_at")
-            .only("id", "interval_minutes")[:limit]
+            .only("id", "interval_minutes", "next_run_at")[:limit]
         )
         # The lease only, until the scouts are queued (searches_queued then holds them for
         # their interval: a round's queue may take longer than the lease to drain). So a
@@ -189,6 +192,8 @@ def dispatch_due(
     started = time.monotonic()
     groups: dict[ScoutQuery, list[int]] = defaultdict(list)
     by_interval: dict[int, list[int]] = defaultdict(list)
+    # When each claimed search is due again (its due time plus its interval): its scout's deadline.
+    deadline_of: dict[int, float] = {}
     claimed = batches = 0
     handed_over = False
     while True:
@@ -197,6 +202,7 @@ def dispatch_due(
         claimed += len(due)
         for search in due:
             by_interval[search.interval_minutes].append(search.pk)
+            deadline_of[search.pk] = ((search.next_run_at or now) + timedelta(minutes=search.interval_minutes)).timestamp()
         for query, ids in group_by_scout_query([search.pk for search in due]).items():
             groups[query].extend(ids)
         if len(due) < size:
@@ -212,14 +218,7 @@ def dispatch_due(
         global _enqueue_seconds_per_group
 
         began = time.monotonic()
-        # The scouts go to the default cluster's queue, where the workers listen, named
-        # explicitly: in the dispatch cluster, django_q's default queue is its own.
-        taskqueue.enqueue_many(
-            "searches.tasks.scout",
-            (((query.to_dict(), ids), f"scout:{query.key()}") for query, ids in ready.items()),
-            group="scout",
-            cluster=settings.WORKER_CLUSTER,
-        )
+        ahead = queue_scouts(ready, {query: min(deadline_of[pk] for pk in ids) for query, ids in ready.items()})
         searches_queued(by_interval=by_interval, claimed_at=now)
         if handed_over:
             dispatch_follow_up(cluster=(settings.DISPATCH_CLUSTER or None) if follow_up_cluster == "" else follow_up_cluster)
@@ -227,7 +226,10 @@ def dispatch_due(
         metrics.dispatch_enqueue_seconds.observe(took)
         if ready:
             _enqueue_seconds_per_group = max(took / len(ready), ENQUEUE_SECONDS_PER_GROUP_FLOOR)
-        logger.info("dispatch_queued", extra={"scouts_queued": len(ready), "handed_over": handed_over, "duration_ms": round(took * 1000)})
+        logger.info(
+            "dispatch_queued",
+            extra={"scouts_queued": len(ready), "scouts_ahead": ahead, "handed_over": handed_over, "duration_ms": round(took * 1000)},
+        )
 
     transaction.on_commit(queue)
     elapsed = time.monotonic() - started
@@ -245,6 +247,45 @@ def dispatch_due(
         },
     )
     return DispatchResult(claimed=claimed, groups=ready, batches=batches, handed_over=handed_over)
+
+
+# The latest deadline (POSIX seconds) queued at the back of the workers' queue; see searches.queue_order.
+QUEUE_TAIL_DEADLINE_KEY = "dispatch:queue-tail-deadline"
+
+
+def queue_scouts(groups: dict[ScoutQuery, list[int]], deadlines: dict[ScoutQuery, float]) -> int:
+    """Queue one scout per group on the workers' queue, earliest deadline first; return how many went ahead.
+
+    A scout due before the queue's tail goes to the head (``searches.queue_order``), so a
+    5-minute search is not held up by a round of 15-minute ones. The scouts go to the
+    default cluster's queue, where the workers listen, named explicitly: in the dispatch
+    cluster, django_q's default queue is its own. A cache that cannot answer leaves the
+    queue first in, first out, as if nothing were waiting.
+    """
+    cluster = settings.WORKER_CLUSTER
+    tail = None
+    if taskqueue.can_queue_ahead(cluster) and taskqueue.queue_size(cluster):
+        try:
+            tail = cache.get(QUEUE_TAIL_DEADLINE_KEY)
+        except CACHE_ERRORS as exc:
+            logger.warning("dispatch_cache_unavailable", extra={"error": type(exc).__name__})
+    ahead, behind = queue_order.split_by_deadline(deadlines, tail)
+
+    def calls(queries: list[ScoutQuery]) -> Iterator[tuple[tuple[dict[str, Any], list[int]], str]]:
+        return (((query.to_dict(), groups[query]), f"scout:{query.key()}") for query in queries)
+
+    if ahead:
+        taskqueue.enqueue_many("searches.tasks.scout", calls(ahead), group="scout", cluster=cluster, ahead=True)
+        metrics.dispatch_scouts_ahead_total.inc(len(ahead))
+    taskqueue.enqueue_many("searches.tasks.scout", calls(behind), group="scout", cluster=cluster)
+    new_tail = queue_order.next_tail_deadline(tail, (deadlines[query] for query in behind))
+    if new_tail is not None and behind:
+        try:
+            # Forgotten once it has passed: by then every scout behind it is late anyway.
+            cache.set(QUEUE_TAIL_DEADLINE_KEY, new_tail, timeout=max(int(new_tail - time.time()), 0) + 60)
+        except CACHE_ERRORS as exc:
+            logger.warning("dispatch_cache_unavailable", extra={"error": type(exc).__name__})
+    return len(ahead)
 
 
 def dispatch_follow_up(*, cluster: str | None) -> None:
@@ -605,13 +646,11 @@ def search_delete(*, search: Search) -> None:
 
 
 def search_run_now(*, search: Search) -> list[ScoutQuery]:
-    """Queue a scout of this search on each of its enabled marketplaces, after commit.
+    """Queue a scout of this search on each of its enabled marketplaces, at the queue's head, after commit.
 
     The scout task runs the same loop as the dispatcher, for this search alone; its
     schedule (next_run_at) is left as it was.
     """
-    from django_q.tasks import async_task
-
     if not search.is_active:
         raise DomainError("This search is paused; resume it before running it.", code="search_paused")
     queries = [scout_query_for(search, market.pk, market.agent) for market in search.marketplaces.all() if market.enabled]
@@ -619,8 +658,13 @@ def search_run_now(*, search: Search) -> list[ScoutQuery]:
         raise DomainError("None of this search's marketplaces is enabled.", code="no_marketplace")
 
     def queue() -> None:
-        for query in queries:
-            async_task("searches.tasks.scout", query.to_dict(), [search.pk], task_name=f"scout-now:{query.key()}", group="scout")
+        # At the head of the queue (Redis): someone pressed the button and is waiting.
+        taskqueue.enqueue_many(
+            "searches.tasks.scout",
+            (((query.to_dict(), [search.pk]), f"scout-now:{query.key()}") for query in queries),
+            group="scout",
+            ahead=True,
+        )
 
     transaction.on_commit(queue)
     logger.info("search_run_queued", extra={"search_id": search.pk, "scouts_queued": len(queries)})

@@ -110,11 +110,14 @@ def _chunks_by_user(rows: list[tuple[int, int]]) -> list[list[int]]:
 
 
 def _queue_processing(chunks: list[list[int]]) -> None:
-    from django_q.tasks import async_task
+    from core import taskqueue
 
     try:
-        for chunk in chunks:
-            async_task("alerts.tasks.process_alerts", chunk, group="alerts")
+        # At the head of the queue (Redis): an alert is minutes from its listing by promise,
+        # and must not wait behind a round of scouts queued before it.
+        taskqueue.enqueue_many(
+            "alerts.tasks.process_alerts", (((chunk,), "process-alerts") for chunk in chunks), group="alerts", ahead=True
+        )
     except Exception as exc:  # noqa: BLE001 - the alerts are stored; the minute sweep sends them
         logger.warning("alerts_queue_failed", extra={"chunks": len(chunks), "error": type(exc).__name__})
 
