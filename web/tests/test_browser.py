@@ -59,6 +59,18 @@ def _wait(driver, condition, timeout: float = 20):  # noqa: ANN001, ANN202
     return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(condition)
 
 
+def _text(driver, element_id: str | None = None) -> str:  # noqa: ANN001
+    """The visible text of the body (or of one element), read in a single script call.
+
+    find_element(...).text takes two round trips; a page replaced between them (a form's
+    POST and redirect, an htmx swap) makes Chrome answer "Node with given id does not
+    belong to the document", which is not a StaleElementReferenceException. One script
+    call has no element handle to lose.
+    """
+    script = "const e = arguments[0] ? document.getElementById(arguments[0]) : document.body; return e ? e.innerText : '';"
+    return driver.execute_script(script, element_id)
+
+
 def _axe(driver, page: str) -> None:  # noqa: ANN001
     """No serious or critical violation on the page as it is now."""
     if not driver.execute_script("return !!window.axe"):
@@ -93,9 +105,7 @@ def _shoot(driver, name: str) -> None:  # noqa: ANN001
 
 
 def _check_page(driver, name: str) -> None:  # noqa: ANN001
-    from selenium.webdriver.common.by import By
-
-    body = driver.find_element(By.TAG_NAME, "body").text
+    body = _text(driver)
     for marker in ("Server Error", "Traceback", "TemplateSyntaxError"):
         assert marker not in body, f"{name}: {marker}"
     _axe(driver, name)
@@ -127,7 +137,7 @@ def test_a_person_finds_a_deal_in_the_browser(browser, live_server, sandbox_mark
     browser.find_element(By.ID, "id_query").send_keys("fujifilm x100v")
     browser.find_element(By.CSS_SELECTOR, f"input[name=marketplaces][value='{sandbox_marketplace.pk}']").click()
     browser.find_element(By.ID, "id_max_price").send_keys("1300")
-    _wait(browser, lambda d: "would match now" in d.find_element(By.ID, "preview").text)
+    _wait(browser, lambda d: "would match now" in _text(d, "preview"))
     _check_page(browser, "search-new")
     browser.find_element(By.CSS_SELECTOR, "#search-form button[type=submit]").click()
     _wait(browser, lambda d: "/searches/" in d.current_url and d.current_url.rstrip("/").split("/")[-1].isdigit())
@@ -169,7 +179,7 @@ def test_a_person_finds_a_deal_in_the_browser(browser, live_server, sandbox_mark
     Select(browser.find_element(By.ID, "id_timezone")).select_by_value("Europe/Berlin")
     _check_page(browser, "settings")
     browser.find_element(By.XPATH, "//button[normalize-space()='Save preferences']").click()
-    _wait(browser, lambda d: "Saved your alert preferences" in d.find_element(By.TAG_NAME, "body").text)
+    _wait(browser, lambda d: "Saved your alert preferences" in _text(d))
     search.owner.refresh_from_db()
     assert search.owner.notification_preferences.frequency == "daily" and search.owner.timezone == "Europe/Berlin"
 
