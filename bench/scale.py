@@ -17,7 +17,9 @@ latency. A probe's page shows its newest 60 items (eBay's default page), so an i
 falls off only when its probe is half an hour late. Every item that appeared early
 enough to be alerted within the target (the interval + 2 minutes before the run stops)
 counts: one that never reached the sink counts as infinitely late, so the p95 cannot
-look good by losing the late ones. The run goes on for that long after the round. The
+look good by losing the late ones. The run goes on for that long after the round; the
+population's next round is pushed out of the run then (a run that reached it would count
+its fetches and claims as the first round's), so the tail is the probes' alone. The
 population's searches alert on nothing (a round's first sighting of every
 listing would be a million e-mails); their matches are still written and scored.
 
@@ -489,6 +491,7 @@ def main() -> None:
         f"farm: {len(ports)} marketplaces on ports {ports[0]}-{ports[-1]} ({', '.join(f'{r}/min' for r in args.rpm)}), SMTP sink on {BASE_PORT + 10}"
     )
 
+    from django.db.models import F
     from django_q.brokers import get_broker
 
     from listings.models import Listing, PriceObservation, ScrapeRun
@@ -523,6 +526,9 @@ def main() -> None:
             if fetched >= args.queries and queued == 0 and finished_at is None:
                 finished_at = time.monotonic()
                 print()
+                # One round is measured: the population's next one (due one interval after
+                # its claim, within the tail with the default 15 minutes) stays out of the run.
+                Search.objects.exclude(query__startswith="probe").update(next_run_at=F("next_run_at") + timedelta(days=1))
                 say(f"round done in {elapsed:.0f} s; {PROBE_INTERVAL_MINUTES * 60 + 130} s more for the probes' alerts")
             # After the round, one interval + 2 minutes more: every probe item that appeared
             # during the round has had the target's time to reach the SMTP sink.
