@@ -73,3 +73,20 @@ def test_scrape_health_on_the_dashboard_is_shared_for_a_few_seconds(alice_api, b
 
     cache.delete(CACHE_KEY)  # as after CACHE_SECONDS
     assert alice_api.get("/api/v1/dashboard/").json()["scrape_health"][0]["last_status"] == "blocked"
+
+
+def test_health_rows_write_what_the_schema_serializer_writes(clean_cache, market):
+    # The dashboard writes the scrape health with a plain function (the hot path); the
+    # serializer documents it. Both must give the same bytes, dates and empty ones included.
+    from dealscout.dashboard import ScrapeHealthSerializer, _health, health_rows
+
+    MarketplaceFactory(slug="idle")
+    broken = MarketplaceFactory(slug="broken")
+    ScrapeRunFactory(marketplace=market, status="ok", started_at=timezone.now() - timedelta(minutes=3))
+    ScrapeRunFactory(marketplace=broken, status="blocked", started_at=timezone.now() - timedelta(minutes=1), error="captcha")
+
+    written = health_rows()
+    assert written == ScrapeHealthSerializer(_health(), many=True).data
+    by_slug = {row["slug"]: row for row in written}
+    assert by_slug["idle"]["last_run_at"] is None and by_slug["broken"]["last_error_at"] is not None
+    assert set(by_slug["sandbox"]) == set(ScrapeHealthSerializer().fields)
