@@ -19,13 +19,18 @@ class WindowHit:
     wait: float  # seconds until the current window ends
 
 
+def window_slot(key: str, period: int, now: float) -> tuple[str, float]:
+    """The counter key of the window ``now`` falls in, and the seconds until that window ends."""
+    window = int(now // period)
+    return f"{key}:w{window}", (window + 1) * period - now
+
+
 def fixed_window_hit(*, cache: Any, key: str, limit: int, period: int, now: float | None = None) -> WindowHit:
     """Count one hit on ``key``; allowed while the window's count stays within ``limit``."""
     now = time.time() if now is None else now
-    window = int(now // period)
-    slot = f"{key}:w{window}"
+    slot, wait = window_slot(key, period, now)
     try:
         count = cache.incr(slot)
     except ValueError:  # the window's first hit
         count = 1 if cache.add(slot, 1, period + 1) else cache.incr(slot)
-    return WindowHit(allowed=count <= limit, wait=(window + 1) * period - now)
+    return WindowHit(allowed=count <= limit, wait=wait)

@@ -35,6 +35,7 @@ from searches.models import Search
 from searches.selectors import match_list_for_user, match_rows_for_user
 
 BEST_DEALS = 5
+CACHE_FIELD = "dashboard"  # its field in the per-user cache (core.usercache)
 
 
 class ScrapeHealthSerializer(serializers.Serializer):
@@ -123,18 +124,18 @@ def _serialized(result: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def dashboard_read(*, user: Any) -> dict[str, Any]:
+def dashboard_read(*, user: Any, request: Any = None) -> dict[str, Any]:
     """The dashboard as the API writes it, its per-user part from the per-user cache when
     fresh; the scrape health, shared by everyone, has its own cache (listings.scrape_health)."""
     if not usercache.enabled():
         return _serialized(dashboard_for_user(user=user))
-    cached = usercache.user_view_get(user.pk, "dashboard")
+    cached = usercache.user_view_get(user.pk, CACHE_FIELD, request=request)
     if cached is not None:
         data = orjson.loads(cached)
         data["scrape_health"] = health_rows()
         return data
     data = _serialized(dashboard_for_user(user=user))
-    usercache.user_view_set(user.pk, "dashboard", orjson.dumps({**data, "scrape_health": []}))
+    usercache.user_view_set(user.pk, CACHE_FIELD, orjson.dumps({**data, "scrape_health": []}))
     return data
 
 
@@ -170,4 +171,8 @@ class DashboardView(APIView):
         tags=["dashboard"],
     )
     def get(self, request: Request) -> Response:
-        return Response(dashboard_read(user=request.user))
+        return Response(dashboard_read(user=request.user, request=request))
+
+    def user_view_field(self, request: Request) -> str | None:
+        # Read by the user throttle along with its count (dealscout.throttles).
+        return CACHE_FIELD if request.method == "GET" else None

@@ -613,8 +613,8 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         # a search or a scout's writes change them); the host is part of the key because
         # the next/previous links are absolute.
         user = user_of(request)
-        cache_field = f"listings {request.get_host()} {request.get_full_path()}" if usercache.enabled() else ""
-        if cache_field and (cached := usercache.user_view_get(user.pk, cache_field)) is not None:
+        cache_field = (self.user_view_field(request) or "") if usercache.enabled() else ""
+        if cache_field and (cached := usercache.user_view_get(user.pk, cache_field, request=request)) is not None:
             return Response(orjson.loads(cached))
         lookups, ordering = match_filter_lookups(request.query_params)
         rows = selectors.match_rows_for_user(user=user, lookups=lookups, ordering=ordering)
@@ -624,6 +624,11 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         if cache_field:
             usercache.user_view_set(user.pk, cache_field, orjson.dumps(response.data))
         return response
+
+    def user_view_field(self, request: Request) -> str | None:
+        """The per-user cache field of this request's answer (a page of the list), if any;
+        the user throttle reads it in its round trip (dealscout.throttles)."""
+        return f"listings {request.get_host()} {request.get_full_path()}" if self.action == "list" else None
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return MatchedListingDetailSerializer if self.action == "retrieve" else MatchedListingSerializer
