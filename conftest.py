@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from rest_framework.test import APIClient
 
 from accounts.tests.factories import PASSWORD, UserFactory
@@ -29,6 +29,8 @@ def _fast_test_settings(settings: Any) -> None:
     # The real hasher costs ~0.3 s a password by design; tests create hundreds of users.
     # The one place tests change the hasher.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The per-process cache outlives a test (in-process memory, no transaction rollback).
+    caches["local"].clear()
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -22,14 +22,20 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpResponse
 
 from core.cache import CACHE_ERRORS
+from core.ratelimit import window_slot
 
 logger = logging.getLogger(__name__)
 
 
+def on_redis() -> bool:
+    return hasattr(cache, "client") and hasattr(cache.client, "get_client")
+
+
 def enabled() -> bool:
-    return bool(getattr(settings, "API_VIEW_CACHE_SECONDS", 0)) and hasattr(cache, "client") and hasattr(cache.client, "get_client")
+    return bool(getattr(settings, "API_VIEW_CACHE_SECONDS", 0)) and on_redis()
 
 
 def _key(user_id: int) -> str:
@@ -84,6 +90,72 @@ def count_hit_and_get(*, counter_key: str, period: int, user_id: int, field: str
     count, _, value = pipe.execute()
     setattr(request, PREFETCHED, (field, _fresh(value)))
     return int(count)
+
+
+# Where token_count_and_answer leaves the user throttle's hit: (the throttle's key, the
+# window's count, the seconds left in the window), for dealscout.throttles.
+COUNTED = "_user_throttle_counted"
+
+# The token's cache entry, and only when there is one (a token still known), a hit on the
+# throttle counter and the read of the user's cached answer: an unknown or revoked token
+# never counts against the user it belonged to. Every key is passed in KEYS.
+_LUA_READ_FOR_REQUEST = """
+local token = redis.call('GET', KEYS[1])
+if not token then return {false, 0, false} end
+local count = redis.call('INCR', KEYS[2])
+if count == 1 then redis.call('EXPIRE', KEYS[2], ARGV[1]) end
+local answer = false
+if ARGV[2] ~= '' then answer = redis.call('HGET', KEYS[3], ARGV[2]) end
+return {token, count, answer}
+"""
+_scripts: dict[int, Any] = {}
+
+
+def token_count_and_answer(*, token_key: str, throttle_key: str, period: int, user_id: int, field: str | None, request: Any) -> Any | None:
+    """The token's cache entry (decoded), with the user throttle's hit and the user's cached
+    answer, in one round trip; None when the token has no entry (nothing is counted then).
+
+    ``user_id`` is whose the token is, known from an earlier request (a token never
+    changes hands); the caller checks the entry says the same. ``throttle_key`` and
+    ``period`` name the user throttle's fixed window (core.ratelimit). The count is left on
+    ``request`` for the throttle (COUNTED), the answer for user_view_get (PREFETCHED).
+    Without this an authenticated request with a cached answer costs three round trips
+    (bench/api.py --profile). Cache errors reach the caller.
+    """
+    client = _redis()
+    script = _scripts.get(id(client))
+    if script is None:
+        # Loaded now, once a process, so that each call is one EVALSHA (redis-py loads it
+        # again by itself if Redis forgot it: a restart, SCRIPT FLUSH).
+        script = client.register_script(_LUA_READ_FOR_REQUEST)
+        client.script_load(_LUA_READ_FOR_REQUEST)
+        _scripts[id(client)] = script
+    slot, wait = window_slot(throttle_key, period, time.time())
+    token, count, answer = script(keys=[cache.make_key(token_key), cache.make_key(slot), _key(user_id)], args=[period + 1, field or ""])
+    if token is None:
+        return None
+    setattr(request, COUNTED, (throttle_key, int(count), wait))
+    if field:
+        setattr(request, PREFETCHED, (field, _fresh(answer)))
+    return cache.client.decode(token)  # type: ignore[attr-defined]
+
+
+def forget_prefetched(request: Any) -> None:
+    """Drop what token_count_and_answer left on ``request``."""
+    for name in (COUNTED, PREFETCHED):
+        if hasattr(request, name):
+            delattr(request, name)
+
+
+def as_response(request: Any, body: bytes) -> HttpResponse | None:
+    """A cached body as the response itself, when the client takes the API's compact JSON:
+    stored as the renderer writes it (core.jsonbody.api_json), so decoding a page of rows
+    to encode it again would only cost time. None for other renderings (the browsable API,
+    ``indent=``): the caller decodes the body and renders it."""
+    renderer = getattr(request, "accepted_renderer", None)
+    if renderer is None or renderer.format != "json" or getattr(request, "accepted_media_type", None) != renderer.media_type:
+        return None
+    return HttpResponse(body, content_type=renderer.media_type)
 
 
 def user_view_set(user_id: int, field: str, body: bytes) -> None:

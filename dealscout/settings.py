@@ -178,6 +178,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
+# Per process, for the few values every request reads and nobody needs to the second:
+# the dashboard's scrape health rows (dealscout.dashboard). Never for anything shared.
+CACHES["local"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dealscout-local"}
 
 # A claimed search is due again after this long unless its scout finished (a worker killed
 # mid-scout loses its task on the Redis broker): searches.services.claim_lease.

@@ -56,6 +56,11 @@ class _RatesFromSettings:
         ident = throttle.get_cache_key(request, view)
         if ident is None:
             return True
+        counted = getattr(request, usercache.COUNTED, None)
+        if counted is not None and counted[0] == ident:
+            # Already counted, in the token's round trip (dealscout.authentication).
+            self._wait = counted[2]
+            return counted[1] <= throttle.num_requests
         field = self._cached_answer_field(request, view)
         if field:
             # The same counter, and the view's cached answer read in the same round trip.
@@ -84,6 +89,18 @@ class AnonThrottle(_RatesFromSettings, AnonRateThrottle):
 
 
 class UserThrottle(_RatesFromSettings, UserRateThrottle):
+    @classmethod
+    def window_for(cls, view: Any, user_id: int) -> tuple[str, int] | None:
+        """The user throttle's counter key and window (seconds) for ``user_id`` on ``view``,
+        or None when the view has no user throttle: what the token's round trip counts on."""
+        for throttle_class in getattr(view, "throttle_classes", ()):
+            if isinstance(throttle_class, type) and issubclass(throttle_class, cls):
+                throttle: Any = throttle_class()
+                if throttle.rate is None:
+                    return None
+                return throttle.cache_format % {"scope": throttle.scope, "ident": user_id}, throttle.duration
+        return None
+
     def _cached_answer_field(self, request: Any, view: Any) -> str | None:
         # A view whose answers live in the per-user cache (core.usercache) names the one
         # this request would read: the throttle reads it along with its count.

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
+from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -16,6 +17,7 @@ from rest_framework.response import Response
 
 from accounts.selectors import user_of
 from core import usercache
+from core.jsonbody import api_json
 from listings.api import MarketplaceHealthWithSlugSerializer, health_data
 from listings.models import Marketplace, PriceObservation
 from listings.money import current_rates
@@ -606,29 +608,34 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
     def get_queryset(self) -> Any:
         return selectors.match_list_for_user(user=user_of(self.request))
 
-    def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+    def list(self, request: Request, *args: Any, **kwargs: Any) -> HttpResponse:  # type: ignore[override]
         # The hot path: plain parameter checks, rows as tuples, one dict per row
         # (bench/api.py --profile shows where the generic path spent its time).
         # Pages are kept per user for a few seconds (core.usercache: forgotten when a match,
         # a search or a scout's writes change them); the host is part of the key because
-        # the next/previous links are absolute.
+        # the next/previous links are absolute. A cached page goes out as its stored bytes
+        # (a plain HttpResponse) to clients of compact JSON, who are nearly all of them.
         user = user_of(request)
         cache_field = (self.user_view_field(request) or "") if usercache.enabled() else ""
         if cache_field and (cached := usercache.user_view_get(user.pk, cache_field, request=request)) is not None:
-            return Response(orjson.loads(cached))
+            return usercache.as_response(request, cached) or Response(orjson.loads(cached))
         lookups, ordering = match_filter_lookups(request.query_params)
         rows = selectors.match_rows_for_user(user=user, lookups=lookups, ordering=ordering)
         page = self.paginate_queryset(rows)
         assert page is not None  # the API always paginates (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS)
         response = self.get_paginated_response([listing_row(row) for row in page])
         if cache_field:
-            usercache.user_view_set(user.pk, cache_field, orjson.dumps(response.data))
+            usercache.user_view_set(user.pk, cache_field, api_json(response.data))
         return response
 
     def user_view_field(self, request: Request) -> str | None:
         """The per-user cache field of this request's answer (a page of the list), if any;
-        the user throttle reads it in its round trip (dealscout.throttles)."""
-        return f"listings {request.get_host()} {request.get_full_path()}" if self.action == "list" else None
+        read with the token and the throttle's count in one round trip (dealscout.authentication).
+        Asked more than once per request, computed once (a view serves one request)."""
+        if not hasattr(self, "_user_view_field"):
+            full_path = request.get_full_path()
+            self._user_view_field = f"listings {request.get_host()} {full_path}" if self.action == "list" else None
+        return self._user_view_field
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return MatchedListingDetailSerializer if self.action == "retrieve" else MatchedListingSerializer

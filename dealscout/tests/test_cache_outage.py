@@ -17,11 +17,12 @@ def dead_redis(settings):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     settings.CACHES = {
+        "local": settings.CACHES["local"],
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
-        }
+        },
     }
 
 

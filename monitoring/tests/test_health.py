@@ -20,11 +20,12 @@ def closed_port() -> int:
 def broken_redis(settings):
     """The cache points at a Redis port where nothing listens."""
     settings.CACHES = {
+        "local": settings.CACHES["local"],
         "default": {
             "BACKEND": "django_prometheus.cache.backends.redis.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
             "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "SOCKET_TIMEOUT": 1},
-        }
+        },
     }
 
 

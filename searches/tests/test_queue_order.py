@@ -172,6 +172,7 @@ def dead_cache_live_broker(settings, monkeypatch):
         port = sock.getsockname()[1]
     live = settings.CACHES["default"]
     settings.CACHES = {
+        "local": settings.CACHES["local"],
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{port}/0",
