@@ -53,15 +53,15 @@ def _fresh(value: bytes | None) -> bytes | None:
     return body if float(expires) > time.time() else None
 
 
-# Where count_hit_and_get leaves what it read for the view (an attribute of the request).
+# Where token_count_and_answer leaves the answer it read for the view (an attribute of the request).
 PREFETCHED = "_user_view_prefetched"
 
 
 def user_view_get(user_id: int, field: str, *, request: Any = None) -> bytes | None:
     """The cached body of one answer, or None (missing, expired or the cache is down).
 
-    When the user throttle has already read it for this request (count_hit_and_get),
-    that answer is used and Redis is not asked again.
+    When the token's round trip has already read it for this request
+    (token_count_and_answer), that answer is used and Redis is not asked again.
     """
     prefetched = getattr(request, PREFETCHED, None)
     if prefetched is not None and prefetched[0] == field:
@@ -72,24 +72,6 @@ def user_view_get(user_id: int, field: str, *, request: Any = None) -> bytes | N
         logger.warning("view_cache_unavailable", extra={"operation": "get"})
         return None
     return _fresh(value)
-
-
-def count_hit_and_get(*, counter_key: str, period: int, user_id: int, field: str, request: Any) -> int:
-    """Count one hit on a throttle window's counter and read one cached answer, in one round trip.
-
-    The counter is the one core.ratelimit.fixed_window_hit keeps (same key, same integer,
-    expiring a second after its window); the answer is left on ``request`` for
-    user_view_get. The API's throttle and its cached answers each cost a round trip per
-    request otherwise (bench/api.py --profile). Cache errors reach the caller.
-    """
-    slot = cache.make_key(counter_key)
-    pipe = _redis().pipeline(transaction=False)
-    pipe.incr(slot)
-    pipe.expire(slot, period + 1, nx=True)  # the window's first hit gives the counter its expiry
-    pipe.hget(_key(user_id), field)
-    count, _, value = pipe.execute()
-    setattr(request, PREFETCHED, (field, _fresh(value)))
-    return int(count)
 
 
 # Where token_count_and_answer leaves the user throttle's hit: (the throttle's key, the

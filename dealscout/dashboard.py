@@ -189,5 +189,5 @@ class DashboardView(APIView):
         return Response(dashboard_read(user=request.user, request=request))
 
     def user_view_field(self, request: Request) -> str | None:
-        # Read by the user throttle along with its count (dealscout.throttles).
+        # Read with the token and the throttle's count in one round trip (dealscout.authentication).
         return CACHE_FIELD if request.method == "GET" else None

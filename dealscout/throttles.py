@@ -8,15 +8,14 @@ Counting is a fixed window in the shared cache: one INCR per request and throttl
 applies (the first request of a window adds the key), where DRF's sliding window reads
 and writes back the list of every request's time stamp (two round trips, and a value
 that grows with the rate). A client may burst up to twice the rate across a window
-boundary, never more; Retry-After says when the current window ends. On the views that
-keep answers per user (the dashboard, pages of matched listings) the user throttle's count
-and the cached answer's read share one Redis round trip (core.usercache.count_hit_and_get).
+boundary, never more; Retry-After says when the current window ends. Once a process knows
+whose a token is, the user throttle's hit is counted in the token's own round trip
+(dealscout.authentication, core.usercache.token_count_and_answer) on the same counter.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from django.conf import settings
@@ -25,7 +24,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 from core import usercache
 from core.cache import CACHE_ERRORS
 from core.clientip import client_ip
-from core.ratelimit import fixed_window_hit, window_slot
+from core.ratelimit import fixed_window_hit
 
 logger = logging.getLogger(__name__)
 
@@ -61,24 +60,12 @@ class _RatesFromSettings:
             # Already counted, in the token's round trip (dealscout.authentication).
             self._wait = counted[2]
             return counted[1] <= throttle.num_requests
-        field = self._cached_answer_field(request, view)
-        if field:
-            # The same counter, and the view's cached answer read in the same round trip.
-            slot, wait = window_slot(ident, throttle.duration, time.time())
-            count = usercache.count_hit_and_get(
-                counter_key=slot, period=throttle.duration, user_id=request.user.pk, field=field, request=request
-            )
-            self._wait = wait
-            return count <= throttle.num_requests
         hit = fixed_window_hit(cache=throttle.cache, key=ident, limit=throttle.num_requests, period=throttle.duration)
         self._wait = hit.wait
         return hit.allowed
 
     def _prepare(self, view: Any) -> bool:
         return True
-
-    def _cached_answer_field(self, request: Any, view: Any) -> str | None:
-        return None
 
     def wait(self) -> float | None:
         return getattr(self, "_wait", None)
@@ -100,14 +87,6 @@ class UserThrottle(_RatesFromSettings, UserRateThrottle):
                     return None
                 return throttle.cache_format % {"scope": throttle.scope, "ident": user_id}, throttle.duration
         return None
-
-    def _cached_answer_field(self, request: Any, view: Any) -> str | None:
-        # A view whose answers live in the per-user cache (core.usercache) names the one
-        # this request would read: the throttle reads it along with its count.
-        name_field = getattr(view, "user_view_field", None)
-        if name_field is None or not request.user.is_authenticated or not usercache.enabled():
-            return None
-        return name_field(request)
 
 
 class ScopedThrottle(_RatesFromSettings, ScopedRateThrottle):

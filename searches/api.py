@@ -633,8 +633,7 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
         read with the token and the throttle's count in one round trip (dealscout.authentication).
         Asked more than once per request, computed once (a view serves one request)."""
         if not hasattr(self, "_user_view_field"):
-            full_path = request.get_full_path()
-            self._user_view_field = f"listings {request.get_host()} {full_path}" if self.action == "list" else None
+            self._user_view_field = f"listings {request.get_host()} {request.get_full_path()}" if self.action == "list" else None
         return self._user_view_field
 
     def get_serializer_class(self) -> type[serializers.Serializer]:

@@ -130,3 +130,14 @@ def test_users_never_get_each_others_cached_page(alice_api, bob_api, alice, bob,
     assert alice_api.get(PAGE).json()["count"] == 1
     assert bob_api.get(PAGE).json()["count"] == 0
     assert bob_api.get(PAGE).json()["count"] == 0  # from bob's own cache
+
+
+def test_pages_keep_coming_after_redis_forgets_the_script(alice_api, alice, market):
+    from django_redis import get_redis_connection
+
+    MatchFactory(search=SearchFactory(owner=alice, marketplaces=[market]), deal_score=Decimal(10))
+    first = alice_api.get(PAGE)
+    assert alice_api.get(PAGE).content == first.content
+    get_redis_connection("default").script_flush()  # as after a Redis restart
+    again = alice_api.get(PAGE)
+    assert again.status_code == 200 and again.content == first.content
