@@ -1,8 +1,8 @@
 """gunicorn settings for Deal Scout: ``gunicorn -c gunicorn.conf.py dealscout.wsgi:application``.
 
 The hooks keep Prometheus multiprocess mode honest: the metrics directory is emptied
-when the arbiter starts, and a worker that exits is marked dead so that its live gauges
-stop counting. https://docs.gunicorn.org/en/stable/settings.html#server-hooks
+when the arbiter starts, a worker that exits first writes the request metrics it still
+holds, and is then marked dead so that its live gauges stop counting. https://docs.gunicorn.org/en/stable/settings.html#server-hooks
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 
 from monitoring.multiprocess import mark_process_dead, wipe_dir
+from monitoring.request_metrics import tally
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
@@ -33,6 +34,11 @@ worker_tmp_dir = os.environ.get("GUNICORN_WORKER_TMP_DIR") or None
 
 def on_starting(server: object) -> None:
     wipe_dir()
+
+
+def worker_exit(server: object, worker: object) -> None:
+    # In the worker: the request metrics it has not written yet (monitoring.request_metrics).
+    tally.flush()
 
 
 def child_exit(server: object, worker: object) -> None:

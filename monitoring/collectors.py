@@ -24,6 +24,7 @@ from prometheus_client.registry import Collector
 
 from monitoring import hooks, metrics
 from monitoring.multiprocess import SummingCollector, multiproc_dir
+from monitoring.request_metrics import tally
 from monitoring.timing import timed_operation
 
 logger = logging.getLogger(__name__)
@@ -225,6 +226,7 @@ def _scheduled_task_names() -> list[str]:
 def render(*, include_scrape_time: bool = True) -> bytes:
     """The exposition text of this process (or, in multiprocess mode, of all of them)."""
     initialise_known_labels()
+    tally.flush()  # this process's requests up to now (the others' are at most request_metrics.FLUSH_SECONDS behind)
     directory = multiproc_dir()
     if directory is not None:
         registry = CollectorRegistry()

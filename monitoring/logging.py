@@ -253,6 +253,11 @@ def clear_context() -> None:
     _bound.set({})
 
 
+def start_context(**values: Any) -> None:
+    """Replace whatever is bound with ``values``: where a request or a task begins."""
+    _bound.set(values)
+
+
 def context() -> dict[str, Any]:
     return dict(_bound.get())
 

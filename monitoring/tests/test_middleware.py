@@ -5,6 +5,7 @@ import asyncio
 import pytest
 
 from monitoring import metrics, timed_operation
+from monitoring.request_metrics import tally
 
 
 @pytest.mark.django_db
@@ -33,6 +34,7 @@ def test_errors_get_the_headers_and_are_logged_with_the_request_id(client, captu
     assert failed["request_id"] == "boom-1"
     assert "ValueError" in failed["exception"]
     assert "alice@example.com" not in captured_log.text()
+    tally.flush()
     assert metrics.http_requests_total.labels(method="GET", endpoint="/test/boom/", status="500")._value.get() >= 1
 
 
