@@ -74,11 +74,34 @@ MATCH_ROW_FIELDS = (
 
 def match_rows_for_user(
     *, user: User, lookups: dict[str, object] | None = None, ordering: str | Combinable | None = None
-) -> QuerySet[Match, tuple[Any, ...]]:
+) -> MatchRows:
     """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
-    rows = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
-    rows = rows.order_by(ordering, "-id") if ordering is not None else rows.order_by("-matched_at", "-id")
-    return rows.values_list(*MATCH_ROW_FIELDS)
+    matches = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
+    matches = matches.order_by(ordering, "-id") if ordering is not None else matches.order_by("-matched_at", "-id")
+    return MatchRows(matches)
+
+
+class MatchRows:
+    """Rows of matched listings to slice and count, as Django's Paginator does with a queryset.
+
+    A slice is one query of MATCH_ROW_FIELDS. The count asks for the filtered matches
+    alone: counting the row query itself kept its joins to the listing and its
+    marketplace, which cannot change the total (every match has both) and made the COUNT
+    of a page about five times dearer to plan and run on PostgreSQL (bench/api.py, cold).
+    """
+
+    def __init__(self, matches: QuerySet[Match]) -> None:
+        self._matches = matches
+        self.ordered = matches.ordered  # read by Paginator, which warns about unordered pages
+
+    def count(self) -> int:
+        return self._matches.count()
+
+    def __getitem__(self, index: slice) -> list[tuple[Any, ...]]:
+        # Slices only: iterating by index would be a query per row.
+        if not isinstance(index, slice):
+            raise TypeError("MatchRows takes a slice, [start:stop]")
+        return list(self._matches.values_list(*MATCH_ROW_FIELDS)[index])
 
 
 def match_get_for_user(*, user: User, match_id: int, with_history: bool = False) -> Match:

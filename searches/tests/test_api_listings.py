@@ -6,6 +6,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from listings.tests.factories import ListingFactory, MarketplaceFactory, PriceObservationFactory
@@ -59,9 +61,7 @@ def test_list_shows_your_undismissed_matches_newest_first(alice_api, catalogue):
     assert _ids(alice_api.get("/api/v1/listings/")) == [m.pk for m in expected]
 
 
-@pytest.mark.parametrize(
-    ("query", "expected"),
-    [
+FILTER_CASES = [
         ({"search": "LAPTOPS"}, {"cheap", "mid", "dear"}),
         ({"marketplace": "ebay"}, {"mid"}),
         ({"min_price": "200", "max_price": "300"}, {"mid", "phone"}),
@@ -71,16 +71,41 @@ def test_list_shows_your_undismissed_matches_newest_first(alice_api, catalogue):
         ({"saved": "false"}, {"cheap", "mid", "phone"}),
         ({"first_seen_since": "HOURS_AGO_3"}, {"mid", "dear", "phone"}),
         ({"condition": "used", "max_price": "500"}, {"cheap"}),
-    ],
-)
+    ]
+
+
+@pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
 def test_filters(alice_api, catalogue, query, expected):
+    got = set(_ids(alice_api.get("/api/v1/listings/", _filter_query(query, catalogue))))
+    assert got == {catalogue[key].pk for key in expected}
+
+
+def _filter_query(query: dict[str, str], catalogue: dict[str, Match]) -> dict[str, str]:
     query = dict(query)
     if query.get("search") == "LAPTOPS":
-        query["search"] = catalogue["cheap"].search_id
+        query["search"] = str(catalogue["cheap"].search_id)
     if query.get("first_seen_since") == "HOURS_AGO_3":
         query["first_seen_since"] = (timezone.now() - timedelta(hours=3)).isoformat()
-    got = set(_ids(alice_api.get("/api/v1/listings/", query)))
-    assert got == {catalogue[key].pk for key in expected}
+    return query
+
+
+@pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
+def test_the_count_is_of_every_filtered_match_not_of_the_page(alice_api, catalogue, query, expected):
+    # The count is its own query (selectors.MatchRows): it must apply the same filters.
+    body = alice_api.get("/api/v1/listings/", {**_filter_query(query, catalogue), "page_size": 1}).json()
+    assert body["count"] == len(expected)
+    assert len(body["results"]) == min(1, len(expected))
+
+
+def test_the_count_reads_no_listing_unless_a_filter_needs_one(alice_api, catalogue):
+    with CaptureQueriesContext(connection) as captured:
+        assert alice_api.get("/api/v1/listings/", {"min_deal_score": "0"}).json()["count"] == 3
+    (count,) = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"] and "searches_match" in q["sql"]]
+    assert "listings_listing" not in count and "listings_marketplace" not in count
+    with CaptureQueriesContext(connection) as captured:
+        assert alice_api.get("/api/v1/listings/", {"marketplace": "ebay"}).json()["count"] == 1
+    (count,) = [q["sql"] for q in captured.captured_queries if "COUNT(" in q["sql"] and "searches_match" in q["sql"]]
+    assert "listings_marketplace" in count
 
 
 @pytest.mark.parametrize(
