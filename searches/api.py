@@ -4,8 +4,9 @@ matched listings (filter, order, detail with price history, save/unsave/dismiss)
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import orjson
 from django.http import HttpResponse
@@ -621,7 +622,8 @@ class MatchedListingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, vi
             return usercache.as_response(request, cached) or Response(orjson.loads(cached))
         lookups, ordering = match_filter_lookups(request.query_params)
         rows = selectors.match_rows_for_user(user=user, lookups=lookups, ordering=ordering)
-        page = self.paginate_queryset(rows)
+        # Django's Paginator asks only count() and slices, which MatchRows answers.
+        page = self.paginate_queryset(cast("Sequence[tuple[Any, ...]]", rows))
         assert page is not None  # the API always paginates (REST_FRAMEWORK's DEFAULT_PAGINATION_CLASS)
         response = self.get_paginated_response([listing_row(row) for row in page])
         if cache_field:

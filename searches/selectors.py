@@ -72,9 +72,7 @@ MATCH_ROW_FIELDS = (
 )
 
 
-def match_rows_for_user(
-    *, user: User, lookups: dict[str, object] | None = None, ordering: str | Combinable | None = None
-) -> MatchRows:
+def match_rows_for_user(*, user: User, lookups: dict[str, object] | None = None, ordering: str | Combinable | None = None) -> MatchRows:
     """The owner's matched listings as tuples of MATCH_ROW_FIELDS (filtered, ordered)."""
     matches = Match.objects.filter(search__owner=user, dismissed=False, **(lookups or {}))
     matches = matches.order_by(ordering, "-id") if ordering is not None else matches.order_by("-matched_at", "-id")

@@ -62,16 +62,16 @@ def test_list_shows_your_undismissed_matches_newest_first(alice_api, catalogue):
 
 
 FILTER_CASES = [
-        ({"search": "LAPTOPS"}, {"cheap", "mid", "dear"}),
-        ({"marketplace": "ebay"}, {"mid"}),
-        ({"min_price": "200", "max_price": "300"}, {"mid", "phone"}),
-        ({"condition": "used"}, {"cheap", "dear"}),
-        ({"min_deal_score": "20"}, {"cheap", "phone"}),
-        ({"saved": "true"}, {"dear"}),
-        ({"saved": "false"}, {"cheap", "mid", "phone"}),
-        ({"first_seen_since": "HOURS_AGO_3"}, {"mid", "dear", "phone"}),
-        ({"condition": "used", "max_price": "500"}, {"cheap"}),
-    ]
+    ({"search": "LAPTOPS"}, {"cheap", "mid", "dear"}),
+    ({"marketplace": "ebay"}, {"mid"}),
+    ({"min_price": "200", "max_price": "300"}, {"mid", "phone"}),
+    ({"condition": "used"}, {"cheap", "dear"}),
+    ({"min_deal_score": "20"}, {"cheap", "phone"}),
+    ({"saved": "true"}, {"dear"}),
+    ({"saved": "false"}, {"cheap", "mid", "phone"}),
+    ({"first_seen_since": "HOURS_AGO_3"}, {"mid", "dear", "phone"}),
+    ({"condition": "used", "max_price": "500"}, {"cheap"}),
+]
 
 
 @pytest.mark.parametrize(("query", "expected"), FILTER_CASES)
