@@ -250,6 +250,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["dealscout.renderers.ORJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
     "DEFAULT_PAGINATION_CLASS": "dealscout.api.Pagination",
+    # DRF's negotiation, minus its parsing for the plain JSON answer nearly every client asks.
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "dealscout.negotiation.ContentNegotiation",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
