@@ -16,20 +16,23 @@ from monitoring import views as monitoring_views
 from searches import api as searches_api
 
 # The owner's matched listings live in `searches`: `listings` knows nothing of users.
-router.register("searches", searches_api.SearchViewSet, basename="search")
+# Registered first: the most requested list, and patterns are tried in order.
 router.register("listings", searches_api.MatchedListingViewSet, basename="listing")
+router.register("searches", searches_api.SearchViewSet, basename="search")
 router.register("alerts", alerts_api.AlertViewSet, basename="alert")
 router.register("marketplaces", listings_api.MarketplaceViewSet, basename="marketplace")
 
+# Django tries the patterns in order, a regex each, on every request: the API's most
+# requested routes come first (bench/api.py), the web app last.
 urlpatterns = [
     path("health", monitoring_views.health, name="health"),
-    path("admin/", admin.site.urls),
+    path("api/v1/dashboard/", DashboardView.as_view(), name="dashboard"),
+    path("", include("alerts.urls")),  # alert channels and one-click unsubscribe, before the router
+    path("api/v1/", include(router.urls)),
     path("api/v1/auth/", include(privacy_api.urlpatterns)),
     path("api/v1/auth/", include(accounts_api.urlpatterns)),
-    path("", include("alerts.urls")),  # alert channels and one-click unsubscribe, before the router
     path("api/v1/monitoring/", include("monitoring.urls")),
-    path("api/v1/dashboard/", DashboardView.as_view(), name="dashboard"),
-    path("api/v1/", include(router.urls)),
+    path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     # Session login for the browsable API (the API also accepts the session cookie), with
