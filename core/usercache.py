@@ -18,11 +18,13 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
+from django.utils.module_loading import import_string
 
 from core.cache import CACHE_ERRORS
 from core.ratelimit import window_slot
@@ -31,7 +33,17 @@ logger = logging.getLogger(__name__)
 
 
 def on_redis() -> bool:
-    return hasattr(cache, "client") and hasattr(cache.client, "get_client")
+    # Asked several times a request: the backend's class, looked up once per setting, not
+    # the per-thread cache object through its proxy each time (bench/api.py --profile).
+    return _is_redis_backend(str(settings.CACHES["default"]["BACKEND"]))
+
+
+@lru_cache(maxsize=8)
+def _is_redis_backend(backend: str) -> bool:
+    from django_redis.cache import RedisCache
+
+    backend_class = import_string(backend)
+    return isinstance(backend_class, type) and issubclass(backend_class, RedisCache)
 
 
 def enabled() -> bool:
