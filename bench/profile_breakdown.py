@@ -30,7 +30,7 @@ PHASES: list[tuple[str, Callable[[str, str], bool]]] = [
     ("pagination", lambda f, fn: "pagination" in f),
     ("serialization", lambda f, fn: "rest_framework/serializers" in f or "rest_framework/fields" in f or fn == "to_representation"),
     ("rendering", lambda f, fn: "renderers" in f or fn in {"finalize_response", "render"}),
-    ("view", lambda f, fn: fn in {"get", "list", "dashboard_for_user", "dashboard_read"} and "site-packages/django/" not in f),
+    ("view", lambda f, fn: fn in {"get", "list", "dashboard_for_user", "dashboard_body"} and "site-packages/django/" not in f),
 ]
 # Innermost match wins.
 RESOURCES: list[tuple[str, Callable[[str, str], bool]]] = [

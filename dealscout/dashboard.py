@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from django.core.cache import caches
 from django.db.models import F, Func, IntegerField, QuerySet, Subquery
+from django.http import HttpResponse
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
@@ -94,7 +95,7 @@ def _health() -> list[dict[str, Any]]:
 _DATETIME = serializers.DateTimeField()
 
 
-# The written scrape health rows are kept this long in each process (the "local" cache)
+# The encoded scrape health rows are kept this long in each process (the "local" cache)
 # on top of their shared cache (listings.scrape_health): every dashboard request writes
 # them, and their Redis read and writing cost a third of a cached dashboard's time
 # (bench/api.py --profile). Rows are at most CACHE_SECONDS + HEALTH_LOCAL_SECONDS old.
@@ -105,53 +106,69 @@ _HEALTH_LOCAL_KEY = "dashboard-health-rows"
 def health_rows() -> list[dict[str, Any]]:
     """The scrape health as ScrapeHealthSerializer writes it, without building a serializer.
 
-    Every dashboard request writes these rows (they are shared, so not in the per-user
-    cache); ScrapeHealthSerializer(many=True) cost about a fifth of a cached dashboard's
-    time (bench/api.py --profile). The serializer stays the schema; a test keeps the two
-    in step.
+    ScrapeHealthSerializer(many=True) cost about a fifth of a cached dashboard's time
+    (bench/api.py --profile). The serializer stays the schema; a test keeps the two in step.
+    """
+    return [
+        {
+            "slug": row["slug"],
+            "name": row["name"],
+            "enabled": row["enabled"],
+            "healthy": row["healthy"],
+            "last_run_at": _DATETIME.to_representation(row["last_run_at"]),
+            "last_status": row["last_status"],
+            "last_error_at": _DATETIME.to_representation(row["last_error_at"]),
+            "failures_last_hour": row["failures_last_hour"],
+        }
+        for row in _health()
+    ]
+
+
+def health_json() -> bytes:
+    """health_rows() as the API encodes it, kept HEALTH_LOCAL_SECONDS in this process.
+
+    Every dashboard answer carries these rows (shared by everyone, so not in the per-user
+    cache); kept as bytes, a cached dashboard is the user's stored body with them spliced in.
     """
     local = caches["local"]
-    rows: list[dict[str, Any]] | None = local.get(_HEALTH_LOCAL_KEY)
-    if rows is None:
-        rows = [
-            {
-                "slug": row["slug"],
-                "name": row["name"],
-                "enabled": row["enabled"],
-                "healthy": row["healthy"],
-                "last_run_at": _DATETIME.to_representation(row["last_run_at"]),
-                "last_status": row["last_status"],
-                "last_error_at": _DATETIME.to_representation(row["last_error_at"]),
-                "failures_last_hour": row["failures_last_hour"],
-            }
-            for row in _health()
-        ]
-        local.set(_HEALTH_LOCAL_KEY, rows, HEALTH_LOCAL_SECONDS)
-    return rows
+    body: bytes | None = local.get(_HEALTH_LOCAL_KEY)
+    if body is None:
+        body = api_json(health_rows())
+        local.set(_HEALTH_LOCAL_KEY, body, HEALTH_LOCAL_SECONDS)
+    return body
 
 
-def _serialized(result: dict[str, Any]) -> dict[str, Any]:
-    # best_deals are already written as MatchedListingSerializer writes them (listing_row),
-    # the scrape health by health_rows.
+# The per-user part is stored with an empty scrape health, its last field (DashboardSerializer).
+_EMPTY_HEALTH_TAIL = b'"scrape_health":[]}'
+
+
+def _with_health(stored: bytes) -> bytes:
+    """A stored per-user body with this moment's scrape health in place of the empty list."""
+    if stored.endswith(_EMPTY_HEALTH_TAIL):
+        return stored[: -len(b"[]}")] + health_json() + b"}"
+    data = orjson.loads(stored)  # not written by _stored_body (a field added after it, say)
+    data["scrape_health"] = orjson.loads(health_json())
+    return api_json(data)
+
+
+def _stored_body(result: dict[str, Any]) -> bytes:
+    """The per-user part of the dashboard, encoded; best_deals are already written as
+    MatchedListingSerializer writes them (listing_row)."""
     data = dict(DashboardSerializer({**result, "best_deals": [], "scrape_health": []}).data)
     data["best_deals"] = result["best_deals"]
-    data["scrape_health"] = health_rows()
-    return data
+    return api_json(data)
 
 
-def dashboard_read(*, user: Any, request: Any = None) -> dict[str, Any]:
-    """The dashboard as the API writes it, its per-user part from the per-user cache when
-    fresh; the scrape health, shared by everyone, has its own cache (listings.scrape_health)."""
+def dashboard_body(*, user: Any, request: Any = None) -> bytes:
+    """The dashboard as the API encodes it (core.jsonbody.api_json), its per-user part from
+    the per-user cache when fresh; the scrape health has its own caches (health_json)."""
     if not usercache.enabled():
-        return _serialized(dashboard_for_user(user=user))
-    cached = usercache.user_view_get(user.pk, CACHE_FIELD, request=request)
-    if cached is not None:
-        data = orjson.loads(cached)
-        data["scrape_health"] = health_rows()
-        return data
-    data = _serialized(dashboard_for_user(user=user))
-    usercache.user_view_set(user.pk, CACHE_FIELD, api_json({**data, "scrape_health": []}))
-    return data
+        return _with_health(_stored_body(dashboard_for_user(user=user)))
+    stored = usercache.user_view_get(user.pk, CACHE_FIELD, request=request)
+    if stored is None:
+        stored = _stored_body(dashboard_for_user(user=user))
+        usercache.user_view_set(user.pk, CACHE_FIELD, stored)
+    return _with_health(stored)
 
 
 class DashboardView(APIView):
@@ -185,8 +202,10 @@ class DashboardView(APIView):
         ],
         tags=["dashboard"],
     )
-    def get(self, request: Request) -> Response:
-        return Response(dashboard_read(user=request.user, request=request))
+    def get(self, request: Request) -> HttpResponse:
+        # Sent as encoded to clients of compact JSON; the browsable API and indent= render it.
+        body = dashboard_body(user=request.user, request=request)
+        return usercache.as_response(request, body) or Response(orjson.loads(body))
 
     def user_view_field(self, request: Request) -> str | None:
         # Read with the token and the throttle's count in one round trip (dealscout.authentication).

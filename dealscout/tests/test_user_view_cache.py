@@ -141,3 +141,31 @@ def test_pages_keep_coming_after_redis_forgets_the_script(alice_api, alice, mark
     get_redis_connection("default").script_flush()  # as after a Redis restart
     again = alice_api.get(PAGE)
     assert again.status_code == 200 and again.content == first.content
+
+
+def test_a_cached_dashboard_is_the_fresh_one_byte_for_byte(alice_api, alice, market):
+    # Fresh: encoded from the queries; cached: the stored per-user body with the scrape
+    # health spliced in (dealscout.dashboard._with_health). Both must be the renderer's bytes.
+    from rest_framework.renderers import JSONRenderer
+
+    MatchFactory(search=SearchFactory(owner=alice, marketplaces=[market]), deal_score=Decimal(10), listing__title="X100V\u2028")
+    fresh = alice_api.get("/api/v1/dashboard/")
+    cached = alice_api.get("/api/v1/dashboard/")
+    assert cached.content == fresh.content
+    assert fresh.content == JSONRenderer().render(orjson.loads(fresh.content))
+    assert market.slug in [row["slug"] for row in orjson.loads(cached.content)["scrape_health"]]
+    html = alice_api.get("/api/v1/dashboard/", HTTP_ACCEPT="text/html")
+    assert html.status_code == 200 and html["Content-Type"].startswith("text/html")
+    indented = alice_api.get("/api/v1/dashboard/", HTTP_ACCEPT="application/json; indent=2")
+    assert indented.content.startswith(b"{\n  ") and orjson.loads(indented.content) == orjson.loads(fresh.content)
+
+
+def test_a_stored_dashboard_of_another_shape_still_gets_its_scrape_health(alice, market):
+    from core import usercache
+    from dealscout.dashboard import CACHE_FIELD, dashboard_body
+
+    # As if written by a release whose last field was not the scrape health.
+    usercache.user_view_set(alice.pk, CACHE_FIELD, b'{"scrape_health":[],"active_searches":7}')
+    data = orjson.loads(dashboard_body(user=alice))
+    assert data["active_searches"] == 7
+    assert market.slug in [row["slug"] for row in data["scrape_health"]]
