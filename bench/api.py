@@ -465,19 +465,18 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=15)
     bare_rounds = rounds["bare JSON view"]
-    rounds_of_bare = {
-        name: bare_rounds if len(measured) == len(bare_rounds) else [{"rps": statistics.median(r["rps"] for r in bare_rounds)}]
-        for name, measured in rounds.items()
-    }
+    median_bare = statistics.median(r["rps"] for r in bare_rounds)
+    ratios: dict[str, list[float]] = {}
     for name, measured in rounds.items():
+        # Each round against the bare view of the same round; /health (measured once) against their median.
+        bares = [b["rps"] for b in bare_rounds] if len(measured) == len(bare_rounds) else [median_bare]
+        ratios[name] = [r["rps"] / bare for r, bare in zip(measured, bares, strict=True)]
         for key in ("rps", "p50", "p95", "p99"):
             results[name][key] = statistics.median(r[key] for r in measured)
         results[name]["errors"] = sum(r["errors"] for r in measured)
         results[name]["non2xx"] = sum(r["non2xx"] for r in measured)
-        results[name]["of_bare"] = statistics.median(r["rps"] / b["rps"] for r, b in zip(measured, rounds_of_bare[name], strict=True))
-        results[name]["spread"] = max(r["rps"] / b["rps"] for r, b in zip(measured, rounds_of_bare[name], strict=True)) - min(
-            r["rps"] / b["rps"] for r, b in zip(measured, rounds_of_bare[name], strict=True)
-        )
+        results[name]["of_bare"] = statistics.median(ratios[name])
+        results[name]["spread"] = max(ratios[name]) - min(ratios[name])
 
     print()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
@@ -493,8 +492,7 @@ def main() -> None:
         )
     for name, measured in rounds.items():
         per_round = ", ".join(
-            f"{r['rps']:.0f} ({r['rps'] / b['rps']:.0%}, p95 {r['p95']:.1f} ms)"
-            for r, b in zip(measured, rounds_of_bare[name], strict=True)
+            f"{r['rps']:.0f} ({ratio:.0%}, p95 {r['p95']:.1f} ms)" for r, ratio in zip(measured, ratios[name], strict=True)
         )
         print(f"  {name} by round: {per_round}")
     print("(req/s, p50, p95, p99: medians over the rounds; of bare: the median of each round's ratio to that round's bare view;")
